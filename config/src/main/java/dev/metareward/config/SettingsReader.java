@@ -1,0 +1,176 @@
+package dev.metareward.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigOrigin;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads typed values under one prefix and collects every problem instead of stopping at the first,
+ * so a user fixes a config file in one pass. Each problem names the full key and where it was set.
+ */
+final class SettingsReader {
+    private final Config config;
+    private final String prefix;
+    private final List<String> problems;
+
+    SettingsReader(Config config, String prefix, List<String> problems) {
+        this.config = config;
+        this.prefix = prefix;
+        this.problems = problems;
+    }
+
+    SettingsReader child(String name) {
+        return new SettingsReader(config, key(name), problems);
+    }
+
+    String key(String name) {
+        return prefix.isEmpty() ? name : prefix + "." + name;
+    }
+
+    String where(String name) {
+        String k = key(name);
+        return config.hasPath(k) ? describe(config.getValue(k).origin()) : "unset";
+    }
+
+    static String describe(ConfigOrigin origin) {
+        if (origin.filename() != null) {
+            return origin.filename() + (origin.lineNumber() > 0 ? ":" + origin.lineNumber() : "");
+        }
+        if (origin.resource() != null) {
+            return origin.resource() + (origin.lineNumber() > 0 ? ":" + origin.lineNumber() : "");
+        }
+        return origin.description();
+    }
+
+    void problem(String name, String message) {
+        problems.add("'" + key(name) + "' (" + where(name) + "): " + message);
+    }
+
+    String string(String name) {
+        try {
+            return config.getString(key(name));
+        } catch (ConfigException e) {
+            return fail(name, "expected a string", "");
+        }
+    }
+
+    String oneOf(String name, Set<String> allowed) {
+        String v = string(name);
+        if (!allowed.contains(v)) {
+            problem(name, "expected one of " + allowed + " but was \"" + v + "\"");
+        }
+        return v;
+    }
+
+    boolean bool(String name) {
+        try {
+            return config.getBoolean(key(name));
+        } catch (ConfigException e) {
+            return fail(name, "expected true or false", false);
+        }
+    }
+
+    long longAtLeast(String name, long min) {
+        try {
+            long v = config.getLong(key(name));
+            if (v < min) {
+                problem(name, "expected an integer >= " + min + " but was " + v);
+            }
+            return v;
+        } catch (ConfigException e) {
+            return fail(name, "expected an integer >= " + min, min);
+        }
+    }
+
+    int intIn(String name, int min, int max) {
+        try {
+            int v = config.getInt(key(name));
+            if (v < min || v > max) {
+                problem(name, "expected an integer in [" + min + ", " + max + "] but was " + v);
+            }
+            return v;
+        } catch (ConfigException e) {
+            return fail(name, "expected an integer in [" + min + ", " + max + "]", min);
+        }
+    }
+
+    int intAtLeast(String name, int min) {
+        return intIn(name, min, Integer.MAX_VALUE);
+    }
+
+    /** A number in the open or closed interval; {@code lowOpen} excludes {@code low} itself. */
+    double number(String name, double low, boolean lowOpen, double high) {
+        String expected = "a number " + (lowOpen ? "> " : ">= ") + low + (high < Double.MAX_VALUE ? " and <= " + high : "");
+        try {
+            double v = config.getDouble(key(name));
+            boolean ok = Double.isFinite(v) && (lowOpen ? v > low : v >= low) && v <= high;
+            if (!ok) {
+                problem(name, "expected " + expected + " but was " + v);
+            }
+            return v;
+        } catch (ConfigException e) {
+            return fail(name, "expected " + expected, Math.max(low, 1e-3));
+        }
+    }
+
+    double positive(String name) {
+        return number(name, 0.0, true, Double.MAX_VALUE);
+    }
+
+    double nonNegative(String name) {
+        return number(name, 0.0, false, Double.MAX_VALUE);
+    }
+
+    List<String> strings(String name) {
+        try {
+            return List.copyOf(config.getStringList(key(name)));
+        } catch (ConfigException e) {
+            return fail(name, "expected a list of strings", List.of());
+        }
+    }
+
+    List<Double> numbers(String name) {
+        try {
+            return List.copyOf(config.getDoubleList(key(name)));
+        } catch (ConfigException e) {
+            return fail(name, "expected a list of numbers", List.of());
+        }
+    }
+
+    List<Integer> ints(String name) {
+        try {
+            return List.copyOf(config.getIntList(key(name)));
+        } catch (ConfigException e) {
+            return fail(name, "expected a list of integers", List.of());
+        }
+    }
+
+    Duration duration(String name) {
+        try {
+            Duration d = config.getDuration(key(name));
+            if (d.isNegative() || d.isZero()) {
+                problem(name, "expected a positive duration such as 30s or 10m but was " + d);
+            }
+            return d;
+        } catch (ConfigException e) {
+            return fail(name, "expected a duration such as 30s or 10m", Duration.ofSeconds(1));
+        }
+    }
+
+    private <T> T fail(String name, String expected, T placeholder) {
+        if (!config.hasPath(key(name))) {
+            problem(name, "missing; " + expected);
+        } else {
+            problem(name, expected + " but was " + config.getValue(key(name)).render());
+        }
+        return placeholder;
+    }
+
+    static List<String> newProblemList() {
+        return new ArrayList<>();
+    }
+}
