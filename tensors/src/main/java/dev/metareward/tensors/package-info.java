@@ -1,2 +1,2 @@
-/** placeholder */
+/** Everything numeric and nothing distributed: data, tokenizer, model, objectives, inner loop, hypergradient. */
 package dev.metareward.tensors;
