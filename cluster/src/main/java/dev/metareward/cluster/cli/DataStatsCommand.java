@@ -20,9 +20,10 @@ import picocli.CommandLine.Spec;
 /** {@code metareward data-stats DIR}: loads a data folder and prints the figures of {@link DataStats}. */
 @Command(name = "data-stats", mixinStandardHelpOptions = true, defaultValueProvider = BuiltinDataDefaults.class,
         description = {
-            "Load a data folder (sft.jsonl, pref.jsonl, optional *.eval.jsonl) and print per-domain counts, mean r*",
-            "and length of chosen vs rejected answers, 'longer is better' and r* accuracy, vocabulary overlap",
-            "between domains and bad-line counts. r* is the built-in sentiment reward."})
+            "Load a data folder and print statistics of its domains.",
+            "Reads sft.jsonl, pref.jsonl and the optional *.eval.jsonl files, then prints per-domain counts, mean r* "
+                    + "and length of chosen vs rejected answers, the accuracy of 'longer is better' and of r*, the "
+                    + "vocabulary overlap between domains and the bad-line counts. r* is the built-in sentiment reward."})
 final class DataStatsCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "DIR", description = "Data folder.")

@@ -20,8 +20,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "gen-data", mixinStandardHelpOptions = true, defaultValueProvider = BuiltinDataDefaults.class,
         description = {
             "Generate the built-in controlled-sentiment data set (sft.jsonl and pref.jsonl) into a folder.",
-            "Texts fit the default model budget (prompts <= 15 bytes, responses <= 47 bytes); defaults come from "
-                    + "data.builtin in reference.conf."})
+            "Prompts and responses fit the byte-tokenizer budget of the reference model (model.prompt-tokens - 1 "
+                    + "and model.context - model.prompt-tokens - 1 bytes), so nothing is truncated; defaults come "
+                    + "from data.builtin in reference.conf."})
 final class GenDataCommand implements Callable<Integer> {
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder to write (created if needed).")

@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 public final class LoadReport {
 
     /** How many skipped-line messages are kept per file for the log. */
-    static final int EXAMPLES_KEPT = 5;
+    static final int EXAMPLES_KEPT = 3;
 
     private final Map<String, FileCounts> files = new LinkedHashMap<>();
 
