@@ -1,0 +1,69 @@
+package dev.metareward.tensors.eval;
+
+import dev.metareward.tensors.data.PreferenceBatch;
+import dev.metareward.tensors.data.TokenBatch;
+import dev.metareward.tensors.model.PolicyModel;
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * PL accuracy (paper Eq. 26): the fraction of preference pairs whose chosen answer has the higher length-normalised
+ * log-likelihood, F(c)/|c| > F(d)/|d|, with |y| the number of scored tokens ({@link TokenBatch#scoredCount}).
+ * A tie counts as wrong. Counts add up over batches with {@link Counts#plus}.
+ */
+public final class PlAccuracy {
+
+    private PlAccuracy() {
+    }
+
+    /** Correct and total pairs; {@link #accuracy()} is NaN for no pairs. */
+    public record Counts(long correct, long total) {
+        public static final Counts NONE = new Counts(0, 0);
+
+        public Counts plus(Counts other) {
+            return new Counts(correct + other.correct, total + other.total);
+        }
+
+        public double accuracy() {
+            return total == 0 ? Double.NaN : (double) correct / total;
+        }
+    }
+
+    /** Scores {@code pairs} with the policy at {@code theta}. */
+    public static Counts evaluate(PolicyModel policy, INDArray theta, PreferenceBatch pairs) {
+        int n = pairs.size();
+        double[] chosen;
+        double[] rejected;
+        if (pairs.chosen().length() == pairs.rejected().length()) {
+            double[] both = policy.sequenceLogProbs(theta, pairs.chosen().concat(pairs.rejected())).toDoubleVector();
+            chosen = Arrays.copyOfRange(both, 0, n);
+            rejected = Arrays.copyOfRange(both, n, 2 * n);
+        } else {
+            chosen = policy.sequenceLogProbs(theta, pairs.chosen()).toDoubleVector();
+            rejected = policy.sequenceLogProbs(theta, pairs.rejected()).toDoubleVector();
+        }
+        return count(chosen, rejected, pairs);
+    }
+
+    /** Counts from per-pair log-likelihoods already computed (F(c_j), F(d_j)). */
+    public static Counts count(double[] chosenLogProbs, double[] rejectedLogProbs, PreferenceBatch pairs) {
+        long correct = 0;
+        for (int j = 0; j < pairs.size(); j++) {
+            double c = chosenLogProbs[j] / scoredLength(pairs.chosen(), j, "chosen");
+            double d = rejectedLogProbs[j] / scoredLength(pairs.rejected(), j, "rejected");
+            if (c > d) {
+                correct++;
+            }
+        }
+        return new Counts(correct, pairs.size());
+    }
+
+    private static int scoredLength(TokenBatch batch, int row, String which) {
+        int n = batch.scoredCount(row);
+        if (n == 0) {
+            throw new IllegalArgumentException("the " + which + " answer of pair " + row + " has no scored token; every "
+                    + "answer scores at least its EOS, so the preference batch is malformed");
+        }
+        return n;
+    }
+}
