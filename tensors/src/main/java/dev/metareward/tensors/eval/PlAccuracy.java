@@ -4,12 +4,17 @@ import dev.metareward.tensors.data.PreferenceBatch;
 import dev.metareward.tensors.data.TokenBatch;
 import dev.metareward.tensors.model.PolicyModel;
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * PL accuracy (paper Eq. 26): the fraction of preference pairs whose chosen answer has the higher length-normalised
  * log-likelihood, F(c)/|c| > F(d)/|d|, with |y| the number of scored tokens ({@link TokenBatch#scoredCount}).
  * A tie counts as wrong. Counts add up over batches with {@link Counts#plus}.
+ *
+ * <p>Ties are decided with a relative tolerance: the same answer scored in two rows of one batch can differ in its
+ * last bits (the GEMM's accumulation order depends on the row), so exact equality would let rounding decide a tie.
+ * {@link #evaluate} uses {@link #tieTolerance(DataType)} of the policy's output type.
  */
 public final class PlAccuracy {
 
@@ -34,24 +39,37 @@ public final class PlAccuracy {
         int n = pairs.size();
         double[] chosen;
         double[] rejected;
+        DataType dtype;
         if (pairs.chosen().length() == pairs.rejected().length()) {
-            double[] both = policy.sequenceLogProbs(theta, pairs.chosen().concat(pairs.rejected())).toDoubleVector();
-            chosen = Arrays.copyOfRange(both, 0, n);
-            rejected = Arrays.copyOfRange(both, n, 2 * n);
+            INDArray both = policy.sequenceLogProbs(theta, pairs.chosen().concat(pairs.rejected()));
+            dtype = both.dataType();
+            chosen = Arrays.copyOfRange(both.toDoubleVector(), 0, n);
+            rejected = Arrays.copyOfRange(both.toDoubleVector(), n, 2 * n);
         } else {
-            chosen = policy.sequenceLogProbs(theta, pairs.chosen()).toDoubleVector();
+            INDArray c = policy.sequenceLogProbs(theta, pairs.chosen());
+            dtype = c.dataType();
+            chosen = c.toDoubleVector();
             rejected = policy.sequenceLogProbs(theta, pairs.rejected()).toDoubleVector();
         }
-        return count(chosen, rejected, pairs);
+        return count(chosen, rejected, pairs, tieTolerance(dtype));
     }
 
-    /** Counts from per-pair log-likelihoods already computed (F(c_j), F(d_j)). */
-    public static Counts count(double[] chosenLogProbs, double[] rejectedLogProbs, PreferenceBatch pairs) {
+    /** Relative difference below which two normalised log-likelihoods tie: 1e-12 in float64, 1e-5 otherwise. */
+    public static double tieTolerance(DataType dtype) {
+        return dtype == DataType.DOUBLE ? 1e-12 : 1e-5;
+    }
+
+    /**
+     * Counts from per-pair log-likelihoods already computed (F(c_j), F(d_j)); the chosen answer wins when
+     * F(c)/|c| - F(d)/|d| > relativeTieTolerance * max(|F(c)/|c||, |F(d)/|d||).
+     */
+    public static Counts count(double[] chosenLogProbs, double[] rejectedLogProbs, PreferenceBatch pairs,
+                               double relativeTieTolerance) {
         long correct = 0;
         for (int j = 0; j < pairs.size(); j++) {
             double c = chosenLogProbs[j] / scoredLength(pairs.chosen(), j, "chosen");
             double d = rejectedLogProbs[j] / scoredLength(pairs.rejected(), j, "rejected");
-            if (c > d) {
+            if (c - d > relativeTieTolerance * Math.max(Math.abs(c), Math.abs(d))) {
                 correct++;
             }
         }
