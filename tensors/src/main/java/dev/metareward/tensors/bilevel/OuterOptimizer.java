@@ -61,8 +61,8 @@ public final class OuterOptimizer {
     }
 
     /**
-     * Updates {@code phi} in place with {@code gradient} times {@code stepScale} (1 normally, 1/(1+staleness) in
-     * async mode). Returns false and leaves phi and the optimizer state bit-for-bit unchanged when the gradient or
+     * Updates {@code phi} in place with {@code gradient}, the step scaled by {@code stepScale} (1 normally,
+     * 1/(1+staleness) in async mode; it multiplies this step's learning rate, see the class comment). Returns false and leaves phi and the optimizer state bit-for-bit unchanged when the gradient or
      * the resulting step is non-finite; such refusals are counted.
      *
      * @throws IllegalArgumentException when phi or the gradient has the wrong length or stepScale is negative

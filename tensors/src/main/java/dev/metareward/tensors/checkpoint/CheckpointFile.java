@@ -68,24 +68,23 @@ public final class CheckpointFile {
     /** Stores a flat vector in its own precision (float32 or float64). */
     public CheckpointFile putVector(String name, INDArray vector) {
         long n = vector.length();
-        ByteBuffer buffer;
         if (vector.dataType() == DataType.DOUBLE) {
-            buffer = ByteBuffer.allocate(Math.toIntExact(8 + 8 * n)).putLong(n);
-            buffer.asDoubleBuffer().put(vector.toDoubleVector());
-            return put(name, Type.FLOAT64_VECTOR, buffer.array());
+            return putDoubles(name, n == 0 ? new double[0] : vector.toDoubleVector());
         }
         if (vector.dataType() == DataType.FLOAT) {
-            buffer = ByteBuffer.allocate(Math.toIntExact(8 + 4 * n)).putLong(n);
-            buffer.asFloatBuffer().put(vector.toFloatVector());
+            ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(8 + 4 * n)).putLong(n);
+            buffer.asFloatBuffer().put(n == 0 ? new float[0] : vector.toFloatVector());
             return put(name, Type.FLOAT32_VECTOR, buffer.array());
         }
         throw new IllegalArgumentException("section '" + name + "': only float32 and float64 vectors can be stored, not "
                 + vector.dataType());
     }
 
-    /** Stores a double[] as a float64 vector. */
+    /** Stores a double[] (possibly empty) as a float64 vector. */
     public CheckpointFile putDoubles(String name, double[] values) {
-        return putVector(name, Nd4j.createFromArray(values.clone()));
+        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(8 + 8L * values.length)).putLong(values.length);
+        buffer.asDoubleBuffer().put(values);
+        return put(name, Type.FLOAT64_VECTOR, buffer.array());
     }
 
     public CheckpointFile putLong(String name, long value) {
@@ -134,22 +133,34 @@ public final class CheckpointFile {
                     + " entries but " + what + " has " + expectedLength + "; it was written for a different model shape "
                     + "(check the model settings or choose another checkpoint)");
         }
+        if (n == 0) {
+            return Nd4j.create(s.type == Type.FLOAT32_VECTOR ? DataType.FLOAT : DataType.DOUBLE, 0);
+        }
         if (s.type == Type.FLOAT64_VECTOR) {
-            double[] values = new double[Math.toIntExact(n)];
-            buffer.asDoubleBuffer().get(values);
-            return Nd4j.createFromArray(values);
+            return Nd4j.createFromArray(rawDoubles(buffer, n)).reshape(n);
         }
         if (s.type == Type.FLOAT32_VECTOR) {
             float[] values = new float[Math.toIntExact(n)];
             buffer.asFloatBuffer().get(values);
-            return Nd4j.createFromArray(values);
+            return Nd4j.createFromArray(values).reshape(n);
         }
         throw wrongType(name, s.type, "a vector");
     }
 
-    /** A float64 vector section as double[] of any length. */
+    /** A float64 vector section (possibly empty) as double[]. */
     public double[] doubles(String name) {
-        return vector(name, -1, name).castTo(DataType.DOUBLE).toDoubleVector();
+        Section s = section(name);
+        if (s.type != Type.FLOAT64_VECTOR) {
+            throw wrongType(name, s.type, "a float64 vector");
+        }
+        ByteBuffer buffer = ByteBuffer.wrap(s.payload);
+        return rawDoubles(buffer, buffer.getLong());
+    }
+
+    private static double[] rawDoubles(ByteBuffer buffer, long n) {
+        double[] values = new double[Math.toIntExact(n)];
+        buffer.asDoubleBuffer().get(values);
+        return values;
     }
 
     public long getLong(String name) {

@@ -2,10 +2,11 @@ package dev.metareward.tensors.bilevel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.metareward.config.HypergradientSettings;
 import dev.metareward.config.HypergradientSettings.Mode;
+import dev.metareward.config.HypergradientSettings;
 import dev.metareward.config.InnerSettings;
 import dev.metareward.config.OuterSettings;
 import dev.metareward.tensors.bilevel.testmodels.BagOfTokensReward;
@@ -17,6 +18,7 @@ import dev.metareward.tensors.data.PreferenceBatch;
 import dev.metareward.tensors.data.TokenBatch;
 import dev.metareward.tensors.model.ValueAndGradient;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -119,7 +121,7 @@ class HypergradientTest {
     /** The median of |r_i / beta| over the D inner batches drawn from a fresh {@link #batches()}. */
     private double medianScaledReward() {
         InnerTrajectory run = InnerLoop.forMetaTraining(policy, reward, inner(20)).run(phi, batches(), true);
-        double[] scaled = run.steps().stream().flatMapToDouble(s -> java.util.Arrays.stream(s.rewardWeights().rewards()))
+        double[] scaled = run.steps().stream().flatMapToDouble(s -> Arrays.stream(s.rewardWeights().rewards()))
                 .map(r -> Math.abs(r / 0.5)).sorted().toArray();
         return (scaled[scaled.length / 2 - 1] + scaled[scaled.length / 2]) / 2;
     }
@@ -345,7 +347,7 @@ class HypergradientTest {
         InMemoryDomainBatches batches = batches();
         InnerTrajectory light = InnerLoop.forMetaTraining(policy, reward, inner(20)).run(phi, batches, false);
         Hypergradient hypergradient = new Hypergradient(policy, reward, new HypergradientSettings(Mode.EXACT, 1, 0));
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> hypergradient.compute(phi, light, Nd4j.ones(DataType.DOUBLE, policy.parameterCount())));
         assertTrue(e.getMessage().contains("keepTrajectory"));
     }

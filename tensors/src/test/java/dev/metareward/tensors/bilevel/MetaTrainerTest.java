@@ -12,10 +12,14 @@ import dev.metareward.tensors.bilevel.testmodels.BagOfTokensReward;
 import dev.metareward.tensors.bilevel.testmodels.BigramPolicy;
 import dev.metareward.tensors.bilevel.testmodels.InMemoryDomainBatches;
 import dev.metareward.tensors.bilevel.testmodels.ReplayedOuterLoss;
+import dev.metareward.tensors.checkpoint.PhiCheckpoint;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -30,6 +34,9 @@ class MetaTrainerTest {
     static final int[] GOOD = {3, 4};
     static final int[] BAD = {5, 6};
     static final int[] PROMPTS = {7, 8};
+
+    @TempDir
+    Path dir;
 
     final BigramPolicy policy = new BigramPolicy(VOCAB, DataType.DOUBLE, 1, 0.1);
     final BagOfTokensReward reward = new BagOfTokensReward(VOCAB, 4, DataType.DOUBLE, 0.3);
@@ -84,21 +91,36 @@ class MetaTrainerTest {
     }
 
     @Test
-    void shouldResumeFromASnapshotExactly() {
+    void shouldResumeFromACheckpointExactly() throws IOException {
         INDArray phi0 = reward.initialParameters(3);
         MetaTrainer a = MetaTrainer.create(policy, reward, List.of(domain("books", 1), domain("dvd", 2)), inner, outer, exact, phi0);
         a.train(2);
-        INDArray savedPhi = a.phi().dup();
-        long savedVersion = a.version();
-        OuterOptimizer.OptimizerState savedState = a.optimizer().state();
-        Map<String, byte[]> savedPositions = a.dataPositions();
+        Path file = dir.resolve("phi-2.ckpt");
+        new PhiCheckpoint(a.version(), a.phi(), a.optimizer().state(), a.dataPositions(), Map.of("run", "test")).write(file);
         a.train(2);
 
+        PhiCheckpoint saved = PhiCheckpoint.read(file, reward.parameterCount());
         MetaTrainer b = MetaTrainer.create(policy, reward, List.of(domain("books", 1), domain("dvd", 2)), inner, outer, exact, phi0);
-        b.resume(savedPhi, savedVersion, savedState, savedPositions);
+        b.resume(saved.phi(), saved.version(), saved.optimizer(), saved.dataPositions());
         b.train(2);
         assertEquals(a.version(), b.version());
         assertArrayEquals(a.phi().toDoubleVector(), b.phi().toDoubleVector(), 0.0);
+    }
+
+    @Test
+    void shouldKeepPhiAndVersionWhenTheUpdateIsRefused() {
+        // float32 phi and SGD with learning rate 1e300: phi - eta * g does not fit a float, so the step is refused.
+        BigramPolicy policy32 = new BigramPolicy(VOCAB, DataType.FLOAT, 1, 0.1);
+        BagOfTokensReward reward32 = new BagOfTokensReward(VOCAB, 4, DataType.FLOAT, 0.3);
+        OuterSettings absurd = new OuterSettings(1, 8, OuterSettings.Optimizer.SGD, 1e300, 0);
+        INDArray phi0 = reward32.initialParameters(3);
+        MetaTrainer trainer = MetaTrainer.create(policy32, reward32, List.of(domain("books", 1)), inner, absurd, exact, phi0);
+        MetaTrainer.OuterStepRecord record = trainer.step();
+        assertEquals(false, record.applied());
+        assertEquals(0, trainer.version());
+        assertArrayEquals(phi0.toFloatVector(), trainer.phi().toFloatVector(), 0.0f);
+        assertEquals(1, trainer.optimizer().refusedSteps());
+        assertTrue(Double.isFinite(record.meanOuterLoss()) && record.gradientNorm() > 0);
     }
 
     @Test

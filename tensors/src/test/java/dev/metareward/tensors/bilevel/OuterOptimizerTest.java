@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.metareward.config.OuterSettings;
 import dev.metareward.config.OuterSettings.Optimizer;
+import dev.metareward.config.OuterSettings;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -129,7 +130,7 @@ class OuterOptimizerTest {
         // A fresh optimizer (no restore) takes a different step: the restore mattered.
         INDArray phiC = phiB.dup();
         optimizer(Optimizer.ADAM, 0.05, 0).step(phiC, g, 1.0);
-        assertFalse(java.util.Arrays.equals(phiA.toDoubleVector(), phiC.toDoubleVector()));
+        assertFalse(Arrays.equals(phiA.toDoubleVector(), phiC.toDoubleVector()));
     }
 
     @Test

@@ -10,6 +10,7 @@ import dev.metareward.tensors.bilevel.testmodels.BigramPolicy;
 import dev.metareward.tensors.bilevel.testmodels.ToySequences;
 import dev.metareward.tensors.data.TokenBatch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
@@ -43,7 +44,7 @@ class SamplerTest {
         assertArrayEquals(a.stoppedAtEos(), b.stoppedAtEos());
         boolean differ = false;
         for (int r = 0; r < 16; r++) {
-            differ |= !java.util.Arrays.equals(a.continuations()[r], c.continuations()[r]);
+            differ |= !Arrays.equals(a.continuations()[r], c.continuations()[r]);
         }
         assertTrue(differ);
     }
