@@ -1,5 +1,7 @@
 package dev.metareward.tensors.report;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -9,8 +11,9 @@ import java.util.Map;
 public record DomainResult(String domain, Map<String, Double> plAccuracy, Map<String, Map<Double, Double>> generationReward,
                            Map<String, Double> winRate) {
     public DomainResult {
-        plAccuracy = Map.copyOf(plAccuracy);
-        generationReward = Map.copyOf(generationReward);
-        winRate = Map.copyOf(winRate);
+        // Insertion order is the report's order of methods (baselines first), so keep it.
+        plAccuracy = Collections.unmodifiableMap(new LinkedHashMap<>(plAccuracy));
+        generationReward = Collections.unmodifiableMap(new LinkedHashMap<>(generationReward));
+        winRate = Collections.unmodifiableMap(new LinkedHashMap<>(winRate));
     }
 }
