@@ -28,6 +28,7 @@ final class ContributionIntake implements AutoCloseable {
 
     private final BoundedSourceQueue<ContributionFrame> queue;
     private final Transport.Subscription subscription;
+    private boolean closed;
 
     private ContributionIntake(BoundedSourceQueue<ContributionFrame> queue, Transport.Subscription subscription) {
         this.queue = queue;
@@ -67,9 +68,13 @@ final class ContributionIntake implements AutoCloseable {
         });
     }
 
+    /** Unsubscribes from the transport and completes the stream; idempotent. */
     @Override
     public void close() {
-        subscription.close();
-        queue.complete();
+        if (!closed) {
+            closed = true;
+            subscription.close();
+            queue.complete();
+        }
     }
 }

@@ -115,7 +115,9 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
                 .onMessage(Drain.class, this::onDrain)
                 .onMessage(StreamCompleted.class, this::onStreamCompleted)
                 .onSignal(PostStop.class, signal -> {
-                    queue.complete();
+                    if (!draining) {
+                        queue.complete();
+                    }
                     return this;
                 })
                 .build();
