@@ -87,14 +87,15 @@ final class SettingsReader {
     }
 
     int intIn(String name, int min, int max) {
+        String expected = max == Integer.MAX_VALUE ? "an integer >= " + min : "an integer in [" + min + ", " + max + "]";
         try {
             int v = config.getInt(key(name));
             if (v < min || v > max) {
-                problem(name, "expected an integer in [" + min + ", " + max + "] but was " + v);
+                problem(name, "expected " + expected + " but was " + v);
             }
             return v;
         } catch (ConfigException e) {
-            return fail(name, "expected an integer in [" + min + ", " + max + "]", min);
+            return fail(name, "expected " + expected, min);
         }
     }
 

@@ -1,0 +1,167 @@
+package dev.metareward.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class MetarewardConfigTest {
+
+    @TempDir
+    Path dir;
+
+    private Path write(String text) throws IOException {
+        Path file = dir.resolve("run.conf");
+        Files.writeString(file, text);
+        return file;
+    }
+
+    private ConfigError failure(String text) throws IOException {
+        Path file = write(text);
+        return assertThrows(ConfigError.class, () -> MetarewardConfig.load(file));
+    }
+
+    @Test
+    void shouldLoadShippedConfigsWithoutProblems() {
+        Path root = Path.of(System.getProperty("user.dir"));
+        // Surefire runs in the module folder; the example configs live beside it.
+        MetarewardConfig local = MetarewardConfig.load(root.resolve("local.conf"));
+        MetarewardConfig cluster = MetarewardConfig.load(root.resolve("cluster.conf"));
+        assertEquals(List.of("kitchen"), local.data().heldOutDomains());
+        assertEquals(DeviceSettings.Backend.CUDA, cluster.device().backend());
+        assertTrue(cluster.cluster().enabled());
+    }
+
+    @Test
+    void shouldApplyValuesFromTheUserFileOverReferenceDefaults() throws IOException {
+        MetarewardConfig config = MetarewardConfig.load(write("metareward.inner { steps = 7, beta = 0.5 }"));
+        assertEquals(7, config.inner().steps());
+        assertEquals(0.5, config.inner().beta());
+        assertEquals(MetarewardConfig.defaults().outer().steps(), config.outer().steps());
+    }
+
+    @Test
+    void shouldApplyCommandLineOverridesLast() throws IOException {
+        MetarewardConfig config = MetarewardConfig.load(write("metareward.outer.steps = 3"),
+                List.of("outer.steps=9", "metareward.hypergradient.mode=first-order"));
+        assertEquals(9, config.outer().steps());
+        assertEquals(HypergradientSettings.Mode.FIRST_ORDER, config.hypergradient().mode());
+    }
+
+    @Test
+    void shouldRejectUnknownKeyWithFileLineAndSuggestion() throws IOException {
+        ConfigError e = failure("metareward {\n  inner {\n    stepz = 5\n  }\n}\n");
+        assertTrue(e.getMessage().contains("'metareward.inner.stepz'"), e.getMessage());
+        assertTrue(e.getMessage().contains("run.conf:3"), e.getMessage());
+        assertTrue(e.getMessage().contains("did you mean 'metareward.inner.steps'"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectUnknownSection() throws IOException {
+        ConfigError e = failure("metareward.optimiser.lr = 1");
+        assertTrue(e.getMessage().contains("'metareward.optimiser.lr'") && e.getMessage().contains("unknown setting"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldIgnoreKeysOutsideOurNamespace() throws IOException {
+        MetarewardConfig config = MetarewardConfig.load(write("pekko.loglevel = DEBUG\nmetareward.inner.steps = 4"));
+        assertEquals(4, config.inner().steps());
+    }
+
+    @Test
+    void shouldRejectWrongTypeNamingKeyAndExpectation() throws IOException {
+        ConfigError e = failure("metareward.inner.steps = \"many\"");
+        assertTrue(e.getMessage().contains("'metareward.inner.steps' (") && e.getMessage().contains("run.conf:1"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("expected an integer >= 1"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectNonPositiveBeta() throws IOException {
+        ConfigError e = failure("metareward.inner.beta = 0");
+        assertTrue(e.getMessage().contains("'metareward.inner.beta'") && e.getMessage().contains("expected a number > 0.0")
+                && e.getMessage().contains("but was 0.0"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectZeroInnerSteps() throws IOException {
+        ConfigError e = failure("metareward.inner.steps = 0");
+        assertTrue(e.getMessage().contains("'metareward.inner.steps'") && e.getMessage().contains("but was 0"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldRejectValueOutsideAnEnumeration() throws IOException {
+        ConfigError e = failure("metareward.hypergradient.mode = \"second-order\"");
+        assertTrue(e.getMessage().contains("expected one of") && e.getMessage().contains("second-order"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectHeldOutDomainThatAlsoTrains() throws IOException {
+        ConfigError e = failure("metareward.data { training-domains = [books, dvd], held-out-domains = [dvd] }");
+        assertTrue(e.getMessage().contains("'metareward.data.held-out-domains'")
+                && e.getMessage().contains("[dvd] are also training domains"), e.getMessage());
+    }
+
+    @Test
+    void shouldReportEveryProblemAtOnce() throws IOException {
+        ConfigError e = failure("metareward { inner.beta = -1, inner.steps = 0, model.heads = 3 }");
+        assertEquals(3, e.problems().size(), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectHeadsThatDoNotDivideModelWidth() throws IOException {
+        ConfigError e = failure("metareward.model { d-model = 130, heads = 4 }");
+        assertTrue(e.getMessage().contains("'metareward.model.heads'") && e.getMessage().contains("divisor of d-model"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldRejectTruncationLongerThanInnerLoop() throws IOException {
+        ConfigError e = failure("metareward { inner.steps = 4, hypergradient { mode = truncated, truncation = 5 } }");
+        assertTrue(e.getMessage().contains("'metareward.hypergradient.truncation'"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectDomainAbsentFromData() {
+        MetarewardConfig config = MetarewardConfig.defaults();
+        ConfigError e = assertThrows(ConfigError.class,
+                () -> config.requireDomainsPresent(List.of("books", "dvd", "kitchen"), "data/x"));
+        assertTrue(e.getMessage().contains("'metareward.data.training-domains'") && e.getMessage().contains("[electronics]")
+                && e.getMessage().contains("data/x"), e.getMessage());
+        config.requireDomainsPresent(List.of("books", "dvd", "electronics", "kitchen"), "data/x");
+    }
+
+    @Test
+    void shouldReportSyntaxErrorWithLine() throws IOException {
+        ConfigError e = failure("metareward {\n inner.steps = = 3\n");
+        assertTrue(e.getMessage().contains("run.conf") && e.getMessage().contains("2"), e.getMessage());
+    }
+
+    @Test
+    void shouldReportMissingFile() {
+        ConfigError e = assertThrows(ConfigError.class, () -> MetarewardConfig.load(dir.resolve("nope.conf")));
+        assertTrue(e.getMessage().contains("nope.conf") && e.getMessage().contains("does not exist"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectMalformedOverride() throws IOException {
+        Path file = write("");
+        ConfigError e = assertThrows(ConfigError.class, () -> MetarewardConfig.load(file, List.of("outer.steps")));
+        assertTrue(e.getMessage().contains("expected key=value"), e.getMessage());
+    }
+
+    @Test
+    void shouldRenderResolvedSettingsWithOrigins() throws IOException {
+        String text = MetarewardConfig.load(write("metareward.inner.steps = 6")).render(true);
+        assertTrue(text.contains("steps=6"), text);
+        assertTrue(text.contains("run.conf: 1"), text);
+    }
+}

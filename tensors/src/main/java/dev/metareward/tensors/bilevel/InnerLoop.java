@@ -1,0 +1,134 @@
+package dev.metareward.tensors.bilevel;
+
+import dev.metareward.config.InnerSettings;
+import dev.metareward.config.MetaTestSettings;
+import dev.metareward.tensors.data.TokenBatch;
+import dev.metareward.tensors.model.PolicyModel;
+import dev.metareward.tensors.model.RewardModel;
+import dev.metareward.tensors.model.ValueAndGradient;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The inner loop of Algorithms 1 and 2 (MATH.md "Inner loop"): from theta_0, D steps
+ * theta_{t+1} = theta_t + alpha * (1/B) sum_i R_i grad F_i(theta_t) with R_i = exp(clamp(r_phi(x_i, y_i) / beta)),
+ * each on the next SFT batch of the domain. phi is read, never modified.
+ *
+ * <p>When the trajectory is kept, every theta_t is stored as its own array: D * |theta| numbers. That is fine for
+ * the LoRA-sized theta of the tiny and small workloads; for a large theta the reverse pass would instead recompute
+ * theta_t from sparse checkpoints of the trajectory.
+ */
+public final class InnerLoop {
+
+    private static final Logger LOG = LoggerFactory.getLogger(InnerLoop.class);
+
+    private final PolicyModel policy;
+    private final RewardModel reward;
+    private final int steps;
+    private final int batchSize;
+    private final double learningRate;
+    private final double beta;
+    private final double rewardClamp;
+
+    public InnerLoop(PolicyModel policy, RewardModel reward, int steps, int batchSize, double learningRate,
+                     double beta, double rewardClamp) {
+        if (steps < 0 || batchSize < 1 || !(learningRate > 0) || !(beta > 0) || !(rewardClamp > 0)) {
+            throw new IllegalArgumentException("inner loop needs steps >= 0, batch >= 1, learning rate > 0, beta > 0 and "
+                    + "reward clamp > 0 but got steps=" + steps + ", batch=" + batchSize + ", learning rate="
+                    + learningRate + ", beta=" + beta + ", clamp=" + rewardClamp);
+        }
+        this.policy = policy;
+        this.reward = reward;
+        this.steps = steps;
+        this.batchSize = batchSize;
+        this.learningRate = learningRate;
+        this.beta = beta;
+        this.rewardClamp = rewardClamp;
+    }
+
+    /** The inner loop of meta-training (Algorithm 1): D, B, alpha, beta and the clamp from {@code inner}. */
+    public static InnerLoop forMetaTraining(PolicyModel policy, RewardModel reward, InnerSettings inner) {
+        return new InnerLoop(policy, reward, inner.steps(), inner.batch(), inner.learningRate(), inner.beta(),
+                inner.rewardClamp());
+    }
+
+    /**
+     * The policy fine-tuning of meta-test (Algorithm 2): {@code steps} steps with the batch size and learning rate of
+     * {@code metaTest}, and beta and the clamp of {@code inner} (the reward weighting phi was trained for).
+     */
+    public static InnerLoop forMetaTest(PolicyModel policy, RewardModel reward, InnerSettings inner,
+                                        MetaTestSettings metaTest, int steps) {
+        return new InnerLoop(policy, reward, steps, metaTest.batch(), metaTest.learningRate(), inner.beta(),
+                inner.rewardClamp());
+    }
+
+    public int steps() {
+        return steps;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public double learningRate() {
+        return learningRate;
+    }
+
+    public double beta() {
+        return beta;
+    }
+
+    /** Runs from the policy's theta_0. */
+    public InnerTrajectory run(INDArray phi, DomainBatches batches, boolean keepTrajectory) {
+        return run(phi, policy.initialParameters(), batches, keepTrajectory);
+    }
+
+    /** Runs from a copy of {@code theta0} (not modified), drawing {@link #steps()} SFT batches from {@code batches}. */
+    public InnerTrajectory run(INDArray phi, INDArray theta0, DomainBatches batches, boolean keepTrajectory) {
+        if (theta0.length() != policy.parameterCount()) {
+            throw new IllegalArgumentException("theta_0 has " + theta0.length() + " entries but the policy has "
+                    + policy.parameterCount() + " parameters");
+        }
+        List<InnerStep> kept = new ArrayList<>(keepTrajectory ? steps : 0);
+        double[] fineTuneLoss = new double[steps];
+        int clamped = 0;
+        INDArray theta = theta0.dup();
+        for (int t = 0; t < steps; t++) {
+            TokenBatch batch = batches.nextSftBatch(batchSize);
+            RewardWeights weights = RewardWeights.of(reward.rewards(phi, batch), beta, rewardClamp);
+            clamped += weights.clampedCount();
+            ValueAndGradient step = policy.sequenceLogProbsAndGradient(theta, batch, weights.meanWeights());
+            fineTuneLoss[t] = -weightedMean(step.values(), weights.weights());
+            INDArray update = step.gradient().castTo(theta.dataType()).mul(learningRate);
+            if (keepTrajectory) {
+                kept.add(new InnerStep(theta, batch, weights));
+                theta = theta.add(update);
+            } else {
+                theta.addi(update);
+            }
+            double norm = theta.norm2Number().doubleValue();
+            if (!Double.isFinite(norm)) {
+                throw new NonFiniteValueException("the inner loop of domain " + batches.domain() + " diverged at step "
+                        + (t + 1) + " of " + steps + " (||theta|| = " + norm + "); lower the inner learning rate ("
+                        + learningRate + ") or the reward clamp (" + rewardClamp + ")");
+            }
+        }
+        if (clamped > 0) {
+            LOG.debug("domain {}: {} of {} rewards clamped to |r / beta| <= {}", batches.domain(), clamped,
+                    steps * batchSize, rewardClamp);
+        }
+        return new InnerTrajectory(kept, theta, clamped, fineTuneLoss, learningRate);
+    }
+
+    private static double weightedMean(INDArray values, double[] weights) {
+        double[] v = values.toDoubleVector();
+        double s = 0;
+        for (int i = 0; i < v.length; i++) {
+            s += weights[i] * v[i];
+        }
+        return s / v.length;
+    }
+}

@@ -1,0 +1,96 @@
+package dev.metareward.tensors.model.transformer;
+
+import dev.metareward.tensors.data.TokenBatch;
+import dev.metareward.tensors.model.RewardModel;
+import dev.metareward.tensors.model.ValueAndGradient;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The reward model r_phi: the frozen base with its own LoRA on the query and value projections of every layer and
+ * a scalar value head (weight [d] + bias) on the final-LayerNorm hidden state of the last non-PAD token
+ * ({@link TokenBatch#lastIndex()}). phi is one flat vector laid out as {@link #parameterGroups()}.
+ *
+ * <p>{@code initialParameters(seed)}: LoRA A ~ N(0, 1/d), LoRA B = 0, value weight ~ N(0, init-std), bias 0.
+ */
+public final class LoraReward implements RewardModel {
+
+    private final TransformerModel model;
+    private final TransformerEngine engine;
+    private final AdapterLayout layout;
+
+    LoraReward(TransformerModel model) {
+        this.model = model;
+        this.engine = model.engine();
+        this.layout = AdapterLayout.reward(model.shape());
+    }
+
+    @Override
+    public long parameterCount() {
+        return layout.size;
+    }
+
+    /** Names, offsets and lengths of the parts of phi, in order. */
+    public List<ParameterGroup> parameterGroups() {
+        return List.of(ParameterGroup.of(layout, model.shape(), "valueHead"));
+    }
+
+    @Override
+    public INDArray initialParameters(long seed) {
+        NativeBuf phi = NativeBuf.zeros(model.dataType(), layout.size);
+        SplittableRandom random = new SplittableRandom(seed);
+        LoraPolicy.fillLoraA(phi, layout, model.shape(), random);
+        TransformerModel.gaussian(phi, layout.headWeight, model.shape().dModel(), model.initStd(), random);
+        return phi.array;
+    }
+
+    @Override
+    public INDArray rewards(INDArray phi, TokenBatch batch) {
+        return run(phi, batch, null).values();
+    }
+
+    @Override
+    public ValueAndGradient rewardsAndGradient(INDArray phi, TokenBatch batch, double[] weights) {
+        if (weights == null || weights.length != batch.size()) {
+            throw new IllegalArgumentException("expected one weight per sample (" + batch.size() + ") but got "
+                    + (weights == null ? "none" : weights.length));
+        }
+        return run(phi, batch, weights);
+    }
+
+    private ValueAndGradient run(INDArray phiArray, TokenBatch batch, double[] weights) {
+        if (phiArray == null || phiArray.length() != layout.size) {
+            throw new IllegalArgumentException("reward parameters must have " + layout.size + " entries but had "
+                    + (phiArray == null ? "none" : phiArray.length()));
+        }
+        NativeBuf phi = NativeBuf.wrap(phiArray, model.dataType());
+        engine.validate(batch);
+        Activations a = engine.activations(batch.size());
+        engine.forward(a, batch.tokens(), phi, layout);
+        Kernels k = engine.kernels;
+        int d = model.shape().dModel();
+        TargetRows rows = TargetRows.last(batch);
+        double bias = phi.get(layout.headBias);
+        double[] values = new double[batch.size()];
+        for (int b = 0; b < batch.size(); b++) {
+            values[b] = k.dot(a.hidden, (long) rows.row()[b] * d, phi, layout.headWeight, d) + bias;
+        }
+        NativeBuf grad = null;
+        if (weights != null) {
+            grad = NativeBuf.zeros(model.dataType(), layout.size);
+            a.dHidden.zero();
+            double weightSum = 0;
+            for (int b = 0; b < batch.size(); b++) {
+                long row = (long) rows.row()[b] * d;
+                k.axpy(weights[b], a.hidden, row, grad, layout.headWeight, d);
+                k.axpy(weights[b], phi, layout.headWeight, a.dHidden, row, d);
+                weightSum += weights[b];
+            }
+            grad.set(layout.headBias, weightSum);
+            engine.backward(a, batch.tokens(), phi, layout, grad, null);
+        }
+        return new ValueAndGradient(model.vector(values), grad == null ? null : grad.array);
+    }
+}

@@ -1,0 +1,112 @@
+package dev.metareward.tensors.model.transformer;
+
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A flat off-heap float32 or float64 array seen three ways: as an ND4J vector (for the public API), as a native
+ * pointer (for BLAS with offsets and leading dimensions, so attention heads need no permute copies) and as a
+ * native-order {@link ByteBuffer} (for the Java kernels). Element offsets, never byte offsets, everywhere.
+ */
+final class NativeBuf {
+
+    final INDArray array;
+    final ByteBuffer bytes;
+    final boolean isDouble;
+    final long length;
+    private final Pointer base;
+
+    private NativeBuf(INDArray array) {
+        this.array = array;
+        this.isDouble = array.dataType() == DataType.DOUBLE;
+        this.length = array.length();
+        this.bytes = array.data().asNio().order(ByteOrder.nativeOrder());
+        this.base = array.data().addressPointer();
+    }
+
+    /** A new zero-filled buffer outside any ND4J workspace (it lives as long as its owner). */
+    static NativeBuf zeros(DataType type, long length) {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return new NativeBuf(Nd4j.create(type, Math.max(1, length)));
+        }
+    }
+
+    /**
+     * Wraps {@code array} without copying when it is a whole, contiguous vector of {@code type}; otherwise works on a
+     * contiguous copy (reads only: writes to a copy would be lost, so callers that write must pass whole vectors).
+     */
+    static NativeBuf wrap(INDArray array, DataType type) {
+        if (array.dataType() == type && !array.isView() && array.offset() == 0 && array.data().length() == array.length()
+                && array.ordering() == 'c') {
+            return new NativeBuf(array);
+        }
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return new NativeBuf(array.castTo(type).reshape(array.length()).dup('c'));
+        }
+    }
+
+    FloatPointer floatAt(long offset) {
+        return new FloatPointer(base).position(offset);
+    }
+
+    DoublePointer doubleAt(long offset) {
+        return new DoublePointer(base).position(offset);
+    }
+
+    double get(long i) {
+        return isDouble ? bytes.getDouble((int) (i << 3)) : bytes.getFloat((int) (i << 2));
+    }
+
+    void set(long i, double v) {
+        if (isDouble) {
+            bytes.putDouble((int) (i << 3), v);
+        } else {
+            bytes.putFloat((int) (i << 2), (float) v);
+        }
+    }
+
+    void add(long i, double v) {
+        set(i, get(i) + v);
+    }
+
+    void fill(long from, long count, double v) {
+        for (long i = from; i < from + count; i++) {
+            set(i, v);
+        }
+    }
+
+    /** Sets {@code count} elements from {@code from} to zero (one memset). */
+    void zero(long from, long count) {
+        int w = isDouble ? 8 : 4;
+        Pointer.memset(new BytePointer(base).position(from * w), 0, count * w);
+    }
+
+    void zero() {
+        zero(0, length);
+    }
+
+    /** Copies {@code count} elements from {@code src[srcOff..]} to {@code this[dstOff..]}. */
+    void copyFrom(NativeBuf src, long srcOff, long dstOff, long count) {
+        int w = isDouble ? 8 : 4;
+        if (src.isDouble == isDouble) {
+            ByteBuffer s = src.bytes.duplicate();
+            s.position((int) (srcOff * w)).limit((int) ((srcOff + count) * w));
+            ByteBuffer d = bytes.duplicate();
+            d.position((int) (dstOff * w));
+            d.put(s);
+        } else {
+            for (long i = 0; i < count; i++) {
+                set(dstOff + i, src.get(srcOff + i));
+            }
+        }
+    }
+}

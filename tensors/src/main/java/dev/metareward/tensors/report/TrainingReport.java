@@ -1,0 +1,98 @@
+package dev.metareward.tensors.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.awt.Color;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+/**
+ * What a run produced: the outer loss per version, per-domain evaluation results and the run's provenance.
+ * {@link #write(Path)} writes {@code report.json} and the plots {@code outer-loss.png} and {@code pl-accuracy.png}.
+ */
+public record TrainingReport(String runId, Map<String, Object> provenance, List<Double> outerLoss,
+                             List<DomainResult> heldOut) {
+
+    public static final String JSON = "report.json";
+    public static final String LOSS_PLOT = "outer-loss.png";
+    public static final String ACCURACY_PLOT = "pl-accuracy.png";
+
+    public TrainingReport {
+        provenance = Map.copyOf(provenance);
+        outerLoss = List.copyOf(outerLoss);
+        heldOut = List.copyOf(heldOut);
+    }
+
+    private static ObjectMapper mapper() {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    /** Writes the JSON report and the plots into {@code dir} (created if needed). */
+    public void write(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            mapper().writeValue(dir.resolve(JSON).toFile(), this);
+            if (!outerLoss.isEmpty()) {
+                BitmapEncoder.saveBitmap(lossChart(), dir.resolve(LOSS_PLOT).toString(), BitmapEncoder.BitmapFormat.PNG);
+            }
+            if (!heldOut.isEmpty()) {
+                BitmapEncoder.saveBitmap(accuracyChart(), dir.resolve(ACCURACY_PLOT).toString(),
+                        BitmapEncoder.BitmapFormat.PNG);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write the report to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static TrainingReport read(Path dir) {
+        try {
+            return mapper().readValue(dir.resolve(JSON).toFile(), TrainingReport.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + dir.resolve(JSON) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private XYChart lossChart() {
+        XYChart chart = new XYChartBuilder().width(800).height(500).title("Outer loss (preference loss after the inner loop)")
+                .xAxisTitle("phi version").yAxisTitle("loss_PL").build();
+        chart.getStyler().setLegendVisible(false).setMarkerSize(3).setChartBackgroundColor(Color.WHITE);
+        double[] x = new double[outerLoss.size()];
+        double[] y = new double[outerLoss.size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i + 1;
+            y[i] = outerLoss.get(i);
+        }
+        chart.addSeries("outer loss", x, y);
+        return chart;
+    }
+
+    private CategoryChart accuracyChart() {
+        CategoryChart chart = new CategoryChartBuilder().width(800).height(500)
+                .title("Held-out PL accuracy (Eq. 26)").xAxisTitle("held-out domain").yAxisTitle("PL accuracy").build();
+        chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setChartBackgroundColor(Color.WHITE);
+        List<String> domains = heldOut.stream().map(DomainResult::domain).toList();
+        TreeSet<String> methods = new TreeSet<>();
+        heldOut.forEach(d -> methods.addAll(d.plAccuracy().keySet()));
+        for (String method : methods) {
+            List<Double> values = new ArrayList<>();
+            for (DomainResult d : heldOut) {
+                values.add(d.plAccuracy().getOrDefault(method, 0.0));
+            }
+            chart.addSeries(method, domains, values);
+        }
+        return chart;
+    }
+}

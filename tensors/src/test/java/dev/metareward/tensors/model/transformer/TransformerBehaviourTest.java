@@ -1,0 +1,134 @@
+package dev.metareward.tensors.model.transformer;
+
+import dev.metareward.tensors.data.TokenBatch;
+import dev.metareward.tensors.model.ValueAndGradient;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Padding, causality, theta_0 and input validation on the tiny float64 model. */
+class TransformerBehaviourTest {
+
+    private final TransformerModel model = TinyModels.model(DataType.DOUBLE, 13);
+    private final LoraPolicy policy = model.policy();
+    private final LoraReward reward = model.reward();
+    private final INDArray theta = TinyModels.jitter(policy.initialParameters(), 0.2, 1);
+    private final INDArray phi = TinyModels.jitter(reward.initialParameters(2), 0.2, 2);
+
+    @Test
+    void shouldIgnoreWhatFollowsTheLastToken() {
+        TokenBatch padded = TinyModels.batch(4, 3);
+        int[][] tokens = new int[4][];
+        for (int b = 0; b < 4; b++) {
+            tokens[b] = padded.tokens()[b].clone();
+            for (int p = padded.lastIndex()[b] + 1; p < tokens[b].length; p++) {
+                tokens[b][p] = (p * 7 + b) % (TinyModels.VOCAB - 3); // garbage instead of PAD
+            }
+        }
+        TokenBatch garbage = new TokenBatch(tokens, padded.scored(), padded.lastIndex());
+        double[] w = {1.0, -0.5, 0.25, 2.0};
+        ValueAndGradient a = policy.sequenceLogProbsAndGradient(theta, padded, w);
+        ValueAndGradient b = policy.sequenceLogProbsAndGradient(theta, garbage, w);
+        assertArrayEquals(a.values().toDoubleVector(), b.values().toDoubleVector(), 1e-12);
+        assertArrayEquals(a.gradient().toDoubleVector(), b.gradient().toDoubleVector(), 1e-12);
+        ValueAndGradient ra = reward.rewardsAndGradient(phi, padded, w);
+        ValueAndGradient rb = reward.rewardsAndGradient(phi, garbage, w);
+        assertArrayEquals(ra.values().toDoubleVector(), rb.values().toDoubleVector(), 1e-12);
+        assertArrayEquals(ra.gradient().toDoubleVector(), rb.gradient().toDoubleVector(), 1e-12);
+    }
+
+    @Test
+    void shouldScoreEachRowIndependentlyOfItsBatch() {
+        TokenBatch batch = TinyModels.batch(3, 4);
+        INDArray together = policy.sequenceLogProbs(theta, batch);
+        INDArray rewards = reward.rewards(phi, batch);
+        for (int b = 0; b < 3; b++) {
+            assertEquals(together.getDouble(b), policy.sequenceLogProbs(theta, batch.rows(b, b + 1)).getDouble(0), 1e-12);
+            assertEquals(rewards.getDouble(b), reward.rewards(phi, batch.rows(b, b + 1)).getDouble(0), 1e-12);
+        }
+    }
+
+    @Test
+    void shouldNotLetLaterTokensChangeEarlierLogits() {
+        TokenBatch batch = TinyModels.batch(2, 5);
+        int t = 6;
+        int[][] prefixTokens = {batch.tokens()[0].clone(), batch.tokens()[1].clone()};
+        boolean[][] none = new boolean[2][TinyModels.SHAPE.context()];
+        TokenBatch prefix = new TokenBatch(prefixTokens, none, new int[] {t, t});
+        INDArray before = policy.nextTokenLogits(theta, prefix);
+        int[][] changed = {prefixTokens[0].clone(), prefixTokens[1].clone()};
+        changed[0][t + 1] = (changed[0][t + 1] + 1) % TinyModels.VOCAB;
+        changed[1][t + 3] = (changed[1][t + 3] + 5) % TinyModels.VOCAB;
+        INDArray after = policy.nextTokenLogits(theta, new TokenBatch(changed, none, new int[] {t, t}));
+        assertArrayEquals(before.toDoubleMatrix()[0], after.toDoubleMatrix()[0], 1e-12);
+        assertArrayEquals(before.toDoubleMatrix()[1], after.toDoubleMatrix()[1], 1e-12);
+        // and a change at or before t does change them (so the check above can fail)
+        changed[0][t] = (changed[0][t] + 1) % TinyModels.VOCAB;
+        INDArray moved = policy.nextTokenLogits(theta, new TokenBatch(changed, none, new int[] {t, t}));
+        assertNotEquals(before.getDouble(0, 0), moved.getDouble(0, 0), 1e-9);
+    }
+
+    @Test
+    void shouldEqualTheBaseModelAtThetaZero() {
+        TokenBatch batch = TinyModels.batch(3, 6);
+        INDArray theta0 = policy.initialParameters();
+        assertArrayEquals(model.baseSequenceLogProbs(batch).toDoubleVector(),
+                policy.sequenceLogProbs(theta0, batch).toDoubleVector(), 1e-12);
+        assertArrayEquals(model.baseNextTokenLogits(batch).toDoubleMatrix()[2],
+                policy.nextTokenLogits(theta0, batch).toDoubleMatrix()[2], 1e-12);
+        // LoRA B = 0 at theta_0, yet A is random so that the first gradient step moves B
+        ValueAndGradient vg = policy.sequenceLogProbsAndGradient(theta0, batch, new double[] {1, 1, 1});
+        ParameterGroup bq = policy.parameterGroups().get(1);
+        ParameterGroup a = policy.parameterGroups().get(0);
+        assertEquals(0.0, theta0.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(bq.offset(), bq.offset() + bq.length()))
+                .norm2Number().doubleValue(), 0.0);
+        assertTrue(theta0.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(a.offset(), a.offset() + a.length()))
+                .norm2Number().doubleValue() > 0);
+        assertTrue(vg.gradient().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(bq.offset(), bq.offset() + bq.length()))
+                .norm2Number().doubleValue() > 0);
+        assertNotEquals(model.baseSequenceLogProbs(batch).getDouble(0), policy.sequenceLogProbs(theta, batch).getDouble(0));
+    }
+
+    @Test
+    void shouldReturnFreshInitialParametersEachCall() {
+        INDArray first = policy.initialParameters();
+        first.addi(1.0);
+        assertNotEquals(first.getDouble(0), policy.initialParameters().getDouble(0));
+        assertArrayEquals(reward.initialParameters(5).toDoubleVector(), reward.initialParameters(5).toDoubleVector());
+        assertNotEquals(reward.initialParameters(5).getDouble(0), reward.initialParameters(6).getDouble(0));
+    }
+
+    @Test
+    void shouldRejectBatchesTheModelCannotRead() {
+        TokenBatch ok = TinyModels.batch(2, 7);
+        int[][] bad = {ok.tokens()[0].clone(), ok.tokens()[1].clone()};
+        bad[1][2] = TinyModels.VOCAB;
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> policy.sequenceLogProbs(theta, new TokenBatch(bad, ok.scored(), ok.lastIndex())));
+        assertTrue(e.getMessage().contains("outside the vocabulary"), e.getMessage());
+        TokenBatch shorter = new TokenBatch(new int[][] {{1, 2, 3}}, new boolean[][] {{false, true, true}}, new int[] {2});
+        e = assertThrows(IllegalArgumentException.class, () -> reward.rewards(phi, shorter));
+        assertTrue(e.getMessage().contains("context is 12"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> policy.sequenceLogProbs(phi, ok));
+        assertThrows(IllegalArgumentException.class, () -> policy.sequenceLogProbsAndGradient(theta, ok, new double[1]));
+    }
+
+    @Test
+    void shouldLowerTheWarmStartLossWhenTraining() {
+        BaseTrainer trainer = model.baseTrainer(1e-2);
+        TokenBatch batch = TinyModels.batch(4, 8);
+        double first = trainer.loss(batch);
+        double last = first;
+        for (int i = 0; i < 30; i++) {
+            last = trainer.step(batch);
+        }
+        assertEquals(30, trainer.steps());
+        assertTrue(last < 0.5 * first, "loss went from " + first + " to " + last);
+    }
+}
