@@ -28,7 +28,7 @@ final class ContributionIntake implements AutoCloseable {
 
     private final BoundedSourceQueue<ContributionFrame> queue;
     private final Transport.Subscription subscription;
-    private boolean closed;
+    private volatile boolean closed;
 
     private ContributionIntake(BoundedSourceQueue<ContributionFrame> queue, Transport.Subscription subscription) {
         this.queue = queue;
@@ -45,25 +45,31 @@ final class ContributionIntake implements AutoCloseable {
     static ContributionIntake start(ActorSystem<?> system, Transport transport,
                                     ActorRef<RewardCoordinator.Command> coordinator, Duration askTimeout,
                                     int capacity) {
+        ContributionIntake[] self = new ContributionIntake[1];
         BoundedSourceQueue<ContributionFrame> queue = Source.<ContributionFrame>queue(capacity)
-                .mapAsync(1, frame -> offer(system, coordinator, frame, askTimeout))
+                .mapAsync(1, frame -> self[0].offer(system, coordinator, frame, askTimeout))
                 .to(Sink.ignore())
                 .run(system);
         Transport.Subscription subscription = transport.subscribeContributions(frame -> {
             QueueOfferResult result = queue.offer(frame);
             return result == QueueOfferResult.enqueued();
         });
-        return new ContributionIntake(queue, subscription);
+        self[0] = new ContributionIntake(queue, subscription);
+        return self[0];
     }
 
-    private static CompletionStage<RewardCoordinator.OfferOutcome> offer(
+    private CompletionStage<RewardCoordinator.OfferOutcome> offer(
             ActorSystem<?> system, ActorRef<RewardCoordinator.Command> coordinator, ContributionFrame frame,
             Duration askTimeout) {
         CompletionStage<RewardCoordinator.OfferOutcome> reply = AskPattern.ask(coordinator,
                 replyTo -> new RewardCoordinator.Offer(frame, replyTo), askTimeout, system.scheduler());
         return reply.exceptionally(error -> {
-            LOG.warn("the coordinator did not answer within {} (timeouts.ask) for {}: {}; the intake moves on to the "
-                    + "next contribution", askTimeout, frame, error.toString());
+            if (closed) {
+                LOG.debug("contribution {} not handled: the coordinator has stopped", frame);
+            } else {
+                LOG.warn("the coordinator did not answer within {} (timeouts.ask) for {}: {}; the intake moves on to "
+                        + "the next contribution", askTimeout, frame, error.toString());
+            }
             return new RewardCoordinator.OfferOutcome(Optional.empty());
         });
     }

@@ -297,8 +297,14 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
 
     private void reject(ContributionFrame frame, RejectionReason reason, String detail) {
         rejected.merge(reason, 1L, Long::sum);
-        context.getLog().warn("rejected contribution {}: {} ({}); {} rejected for this reason so far", frame, reason,
-                detail, rejected.get(reason));
+        if (reason == RejectionReason.TOO_STALE || reason == RejectionReason.RUN_FINISHED) {
+            // Expected in async mode and at the end of a run: counted, not worth a warning each.
+            context.getLog().debug("rejected contribution {}: {} ({}); {} rejected for this reason so far", frame,
+                    reason, detail, rejected.get(reason));
+        } else {
+            context.getLog().warn("rejected contribution {}: {} ({}); {} rejected for this reason so far", frame,
+                    reason, detail, rejected.get(reason));
+        }
         listener.onRejected(new CoordinatorListener.RejectionEvent(frame.domain(), frame.phiVersion(),
                 frame.sequence(), reason, detail));
     }
