@@ -1,0 +1,2 @@
+/** Which ND4J backend and GPU a domain worker's thread computes on. */
+package dev.metareward.tensors.device;
