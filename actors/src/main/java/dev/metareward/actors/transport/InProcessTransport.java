@@ -75,6 +75,11 @@ public final class InProcessTransport implements Transport {
         return () -> phiSubscribers.remove(handler);
     }
 
+    /** Current phi subscribers (diagnostics: a restarted worker must not leave its old subscription behind). */
+    public int phiSubscriberCount() {
+        return phiSubscribers.size();
+    }
+
     @Override
     public void close() {
         synchronized (lock) {

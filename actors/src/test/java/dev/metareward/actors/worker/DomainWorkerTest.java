@@ -172,6 +172,12 @@ class DomainWorkerTest {
         assertEquals(2, afterRestart.sequence(), "sequence numbers survive the restart");
         assertEquals(2, created.get(), "the computer is rebuilt once after the restart");
         assertEquals(3, batches.drawn(), "the data continues where it was, including the failed step's batch");
+        assertEquals(1, transport.phiSubscriberCount(), "the failed incarnation's subscription was closed");
         KIT.stop(worker);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (transport.phiSubscriberCount() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertEquals(0, transport.phiSubscriberCount(), "a stopped worker unsubscribes");
     }
 }
