@@ -23,8 +23,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,11 +61,17 @@ class RewardCoordinatorTest {
         final BlockingQueue<PhiFrame> broadcasts = new LinkedBlockingQueue<>();
         final BlockingQueue<PhiSnapshot> snapshots = new LinkedBlockingQueue<>();
         final TestProbe<RewardCoordinator.Event> events = KIT.createTestProbe();
-        final CheckpointStore store = new RotatingCheckpointStore(checkpointDir, 2);
+        final CheckpointStore store;
         final INDArray phi0 = Nd4j.createFromArray(0.5f, -1.0f, 2.0f, 0.25f);
         final ActorRef<RewardCoordinator.Command> coordinator;
 
         Fixture(TrainingSettings training, List<String> domains, long target, Duration roundTimeout) {
+            this(training, domains, target, roundTimeout, new RotatingCheckpointStore(checkpointDir, 2));
+        }
+
+        Fixture(TrainingSettings training, List<String> domains, long target, Duration roundTimeout,
+                CheckpointStore store) {
+            this.store = store;
             transport.subscribePhi(broadcasts::add);
             TimeoutSettings timeouts = new TimeoutSettings(Duration.ofSeconds(5), roundTimeout, Duration.ofSeconds(30),
                     Duration.ofMinutes(1));
@@ -328,5 +336,46 @@ class RewardCoordinatorTest {
         assertEquals(2, f.snapshots.poll(5, TimeUnit.SECONDS).version());
         assertEquals(4, f.snapshots.poll(5, TimeUnit.SECONDS).version());
         assertNull(f.snapshots.poll(200, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    void shouldBackPressurePublishersWhileTheCoordinatorIsBusy() throws Exception {
+        CheckpointStore real = new RotatingCheckpointStore(checkpointDir, 2);
+        CountDownLatch checkpointing = new CountDownLatch(1);
+        CheckpointStore slow = new CheckpointStore() {
+            @Override
+            public Path save(RunState state) throws java.io.IOException {
+                checkpointing.countDown();
+                try {
+                    Thread.sleep(300); // a slow disk
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return real.save(state);
+            }
+
+            @Override
+            public Optional<Loaded> loadNewestValid(long phiLength) throws java.io.IOException {
+                return real.loadNewestValid(phiLength);
+            }
+        };
+        Fixture f = new Fixture(async(100, true, 1), List.of("books"), 1000, Duration.ofSeconds(30), slow);
+        f.publish(frame("books", 0, 1, g(0.1f, 0f, 0f, 0f)));
+        assertTrue(checkpointing.await(5, TimeUnit.SECONDS));
+        int accepted = 0;
+        int backPressured = 0;
+        for (int s = 2; s <= 21; s++) {
+            PublishResult result = f.transport.publishContribution(frame("books", 0, s, g(0.1f, 0f, 0f, 0f)));
+            if (result == PublishResult.ACCEPTED) {
+                accepted++;
+            } else if (result == PublishResult.BACK_PRESSURED) {
+                backPressured++;
+            }
+        }
+        assertEquals(20, accepted + backPressured);
+        assertTrue(accepted <= 6, "only the intake's buffer fills up, accepted " + accepted);
+        assertTrue(backPressured >= 14, "the rest is refused with back-pressure, got " + backPressured);
+        CoordinatorStats stats = f.awaitHandled(1 + accepted);
+        assertEquals(1 + accepted, stats.acceptedContributions(), "everything taken is handled: " + stats);
     }
 }
