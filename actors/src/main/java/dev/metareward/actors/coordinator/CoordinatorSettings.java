@@ -1,0 +1,25 @@
+package dev.metareward.actors.coordinator;
+
+import dev.metareward.config.TimeoutSettings;
+import dev.metareward.config.TrainingSettings;
+import java.util.List;
+
+/**
+ * What a coordinator needs to know about its run.
+ *
+ * @param runId the run id; contributions of other runs are rejected
+ * @param trainingDomains the training domains, in the order their contributions are summed in sync mode
+ * @param training mode, staleness bound and scaling, checkpoint and evaluation intervals
+ * @param timeouts timeouts.contribution bounds a round, timeouts.ask every ask of the intake stream
+ * @param targetVersion the version at which the run has reached its outer.steps updates
+ */
+public record CoordinatorSettings(String runId, List<String> trainingDomains, TrainingSettings training,
+                                  TimeoutSettings timeouts, long targetVersion) {
+
+    public CoordinatorSettings {
+        trainingDomains = List.copyOf(trainingDomains);
+        if (trainingDomains.isEmpty()) {
+            throw new IllegalArgumentException("a coordinator needs at least one training domain");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.metareward.actors.coordinator;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Counters of a coordinator, as answered to {@link RewardCoordinator.GetStats}.
+ *
+ * @param version current version of phi
+ * @param appliedUpdates updates applied by this coordinator incarnation (version minus the version it started at)
+ * @param acceptedContributions contributions that passed validation
+ * @param rejected rejected contributions by reason (every reason present, zero when none)
+ * @param acceptedByDomain accepted contributions by training domain (every training domain present)
+ * @param broadcasts phi broadcasts published
+ * @param failedBroadcasts phi broadcasts the transport did not accept
+ * @param roundTimeouts times timeouts.contribution passed without an update
+ */
+public record CoordinatorStats(long version, long appliedUpdates, long acceptedContributions,
+                               Map<RejectionReason, Long> rejected, Map<String, Long> acceptedByDomain,
+                               long broadcasts, long failedBroadcasts, long roundTimeouts) {
+
+    public CoordinatorStats {
+        rejected = Map.copyOf(new EnumMap<>(rejected));
+        acceptedByDomain = Map.copyOf(acceptedByDomain);
+    }
+
+    /** Rejections for {@code reason}. */
+    public long rejected(RejectionReason reason) {
+        return rejected.getOrDefault(reason, 0L);
+    }
+
+    /** Rejections over all reasons. */
+    public long rejectedTotal() {
+        return rejected.values().stream().mapToLong(Long::longValue).sum();
+    }
+}

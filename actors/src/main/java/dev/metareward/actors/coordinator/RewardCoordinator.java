@@ -1,0 +1,471 @@
+package dev.metareward.actors.coordinator;
+
+import dev.metareward.actors.checkpoint.CheckpointStore;
+import dev.metareward.actors.checkpoint.DomainResume;
+import dev.metareward.actors.checkpoint.RunState;
+import dev.metareward.actors.transport.ContributionFrame;
+import dev.metareward.actors.transport.PhiFrame;
+import dev.metareward.actors.transport.PublishResult;
+import dev.metareward.actors.transport.Transport;
+import dev.metareward.actors.transport.VectorChecksum;
+import dev.metareward.config.TrainingSettings;
+import dev.metareward.tensors.bilevel.OuterOptimizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Owns phi, its version and the {@link OuterOptimizer}. Contributions reach it through a back-pressured stream
+ * ({@link ContributionIntake}) as {@link Offer}s, one at a time; each is validated (run id, domain, shape, checksum,
+ * finite values, staleness, duplicates) and either rejected and counted or used:
+ *
+ * <ul>
+ *   <li>sync: one contribution per training domain at the current version; when all are in, their mean (summed in
+ *   the configured domain order, then divided, as the single-process {@code MetaTrainer} does) is applied;</li>
+ *   <li>async: applied on arrival when its staleness s = version - phiVersion is at most S, with the step scaled by
+ *   1/(1+s) when training.staleness-scaling is on.</li>
+ * </ul>
+ *
+ * <p>After each applied update the version goes up by one, phi is broadcast through the transport, checkpointed
+ * every training.checkpoint-every updates, and handed to the evaluation sink every training.evaluate-every
+ * versions. Nothing but an accepted update touches phi, and {@link OuterOptimizer#step} leaves it bit-for-bit
+ * unchanged when it refuses a non-finite step. A round without an update for timeouts.contribution is logged and
+ * phi is re-broadcast to the missing domains; after {@link #MAX_SILENT_ROUNDS} such rounds in a row the run fails.
+ */
+public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.Command> {
+
+    /** Dispatcher (actors' reference.conf) giving the coordinator its own thread (checkpoint I/O, optimizer). */
+    public static final String DISPATCHER = "metareward-actors.coordinator-dispatcher";
+
+    /** Rounds of timeouts.contribution without any update after which the coordinator reports the run as stuck. */
+    public static final int MAX_SILENT_ROUNDS = 3;
+
+    private static final Object ROUND_TIMER = "round";
+
+    /** Messages of the coordinator. */
+    public sealed interface Command permits Offer, GetStats, GetPhi, Finish, RoundTimedOut {
+    }
+
+    /** A contribution from the intake stream; the reply releases the stream's next element. */
+    public record Offer(ContributionFrame frame, ActorRef<OfferOutcome> replyTo) implements Command {
+    }
+
+    /** Reply to {@link Offer}: empty rejection when the contribution was accepted. */
+    public record OfferOutcome(Optional<RejectionReason> rejection) {
+    }
+
+    /** Asks for the counters. */
+    public record GetStats(ActorRef<CoordinatorStats> replyTo) implements Command {
+    }
+
+    /** Asks for a copy of phi and its version. */
+    public record GetPhi(ActorRef<PhiSnapshot> replyTo) implements Command {
+    }
+
+    /** Ends training: no more updates, a final checkpoint, then the reply. The coordinator keeps answering queries. */
+    public record Finish(ActorRef<Finished> replyTo) implements Command {
+    }
+
+    /**
+     * Reply to {@link Finish}.
+     *
+     * @param state the final state (phi copy, optimizer state, data positions)
+     * @param checkpoint the final checkpoint file, empty when writing it failed (then {@code error} says why)
+     * @param stats the counters at the end
+     */
+    public record Finished(RunState state, Optional<Path> checkpoint, CoordinatorStats stats,
+                           Optional<Exception> error) {
+    }
+
+    private record RoundTimedOut(long version, long round) implements Command {
+    }
+
+    /** What the coordinator tells the run guardian. */
+    public sealed interface Event permits TargetReached, Failed {
+    }
+
+    /** phi reached the target version (outer.steps updates). */
+    public record TargetReached(long version) implements Event {
+    }
+
+    /** The run cannot go on (checkpoint not writable, no contributions for too long). */
+    public record Failed(String message, Throwable cause) implements Event {
+    }
+
+    private final ActorContext<Command> context;
+    private final TimerScheduler<Command> timers;
+    private final CoordinatorSettings settings;
+    private final OuterOptimizer optimizer;
+    private final INDArray phi;
+    private final Transport transport;
+    private final CheckpointStore checkpoints;
+    private final Consumer<PhiSnapshot> evaluationSink;
+    private final CoordinatorListener listener;
+    private final ActorRef<Event> events;
+    private final ContributionIntake intake;
+    private final Set<String> domains;
+    private final long startVersion;
+
+    private long version;
+    private final Map<String, ContributionFrame> pending = new LinkedHashMap<>();
+    private final Map<String, DomainResume> resume;
+    private final Map<RejectionReason, Long> rejected = new EnumMap<>(RejectionReason.class);
+    private final Map<String, Long> acceptedByDomain = new HashMap<>();
+    private long accepted;
+    private long broadcastSequence;
+    private long broadcasts;
+    private long failedBroadcasts;
+    private long roundTimeouts;
+    private long round;
+    private int silentRounds;
+    private boolean finished;
+    private Path lastCheckpoint;
+
+    /**
+     * @param initial where to start: phi (copied), version and the domains' resume points
+     * @param optimizer the outer optimizer, already restored to {@code initial}'s state when resuming
+     * @param evaluationSink receives a read-only phi snapshot every training.evaluate-every versions
+     * @param events receives {@link TargetReached} and {@link Failed}
+     */
+    public static Behavior<Command> create(CoordinatorSettings settings, RunState initial, OuterOptimizer optimizer,
+                                           Transport transport, CheckpointStore checkpoints,
+                                           Consumer<PhiSnapshot> evaluationSink, CoordinatorListener listener,
+                                           ActorRef<Event> events) {
+        return Behaviors.setup(context -> Behaviors.withTimers(timers -> new RewardCoordinator(context, timers,
+                settings, initial, optimizer, transport, checkpoints, evaluationSink, listener, events)));
+    }
+
+    /** The dispatcher selector to spawn the coordinator with. */
+    public static DispatcherSelector dispatcher() {
+        return DispatcherSelector.fromConfig(DISPATCHER);
+    }
+
+    private RewardCoordinator(ActorContext<Command> context, TimerScheduler<Command> timers,
+                              CoordinatorSettings settings, RunState initial, OuterOptimizer optimizer,
+                              Transport transport, CheckpointStore checkpoints, Consumer<PhiSnapshot> evaluationSink,
+                              CoordinatorListener listener, ActorRef<Event> events) {
+        super(context);
+        this.context = context;
+        this.timers = timers;
+        this.settings = settings;
+        this.optimizer = optimizer;
+        this.phi = initial.phi().dup();
+        this.version = initial.version();
+        this.startVersion = initial.version();
+        this.transport = transport;
+        this.checkpoints = checkpoints;
+        this.evaluationSink = evaluationSink;
+        this.listener = listener;
+        this.events = events;
+        this.domains = new LinkedHashSet<>(settings.trainingDomains());
+        this.resume = new HashMap<>(initial.domains());
+        for (String domain : settings.trainingDomains()) {
+            acceptedByDomain.put(domain, 0L);
+        }
+        for (RejectionReason reason : RejectionReason.values()) {
+            rejected.put(reason, 0L);
+        }
+        this.intake = ContributionIntake.start(context.getSystem(), transport, context.getSelf(),
+                settings.timeouts().ask(), Math.max(4, 2 * settings.trainingDomains().size()));
+        context.getLog().info("reward coordinator of run '{}' started at version {} (target {}, {} mode, {} training "
+                        + "domain(s), |phi| = {})", settings.runId(), version, settings.targetVersion(),
+                settings.training().mode(), domains.size(), phi.length());
+        if (version >= settings.targetVersion()) {
+            finished = true;
+            events.tell(new TargetReached(version));
+        } else {
+            broadcast(allAwaited());
+            startRound();
+        }
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Offer.class, this::onOffer)
+                .onMessage(GetStats.class, m -> {
+                    m.replyTo().tell(stats());
+                    return this;
+                })
+                .onMessage(GetPhi.class, m -> {
+                    m.replyTo().tell(new PhiSnapshot(version, phi.dup()));
+                    return this;
+                })
+                .onMessage(Finish.class, this::onFinish)
+                .onMessage(RoundTimedOut.class, this::onRoundTimedOut)
+                .onSignal(PostStop.class, signal -> {
+                    intake.close();
+                    return this;
+                })
+                .build();
+    }
+
+    private Behavior<Command> onOffer(Offer offer) {
+        ContributionFrame frame = offer.frame();
+        Optional<Rejection> rejection = validate(frame);
+        if (rejection.isPresent()) {
+            reject(frame, rejection.get().reason(), rejection.get().detail());
+            offer.replyTo().tell(new OfferOutcome(Optional.of(rejection.get().reason())));
+            return this;
+        }
+        accepted++;
+        acceptedByDomain.merge(frame.domain(), 1L, Long::sum);
+        resume.put(frame.domain(), new DomainResume(frame.dataPosition(), frame.sequence()));
+        offer.replyTo().tell(new OfferOutcome(Optional.empty()));
+        if (settings.training().mode() == TrainingSettings.Mode.SYNC) {
+            pending.put(frame.domain(), frame);
+            if (pending.size() == domains.size()) {
+                applySyncRound();
+            }
+        } else {
+            applyAsync(frame);
+        }
+        return this;
+    }
+
+    private record Rejection(RejectionReason reason, String detail) {
+    }
+
+    private Optional<Rejection> validate(ContributionFrame frame) {
+        if (finished) {
+            return reject(RejectionReason.RUN_FINISHED, "the run has finished at version " + version);
+        }
+        if (!settings.runId().equals(frame.runId())) {
+            return reject(RejectionReason.WRONG_RUN, "run id '" + frame.runId() + "' is not '" + settings.runId() + "'");
+        }
+        if (!domains.contains(frame.domain())) {
+            return reject(RejectionReason.UNKNOWN_DOMAIN, "'" + frame.domain() + "' is not a training domain "
+                    + domains);
+        }
+        INDArray vector = frame.vector();
+        if (vector.length() != phi.length() || vector.dataType() != phi.dataType()) {
+            return reject(RejectionReason.WRONG_SHAPE, "vector has " + vector.length() + " " + vector.dataType()
+                    + " entries, phi has " + phi.length() + " " + phi.dataType());
+        }
+        if (VectorChecksum.of(vector) != frame.checksum()) {
+            return reject(RejectionReason.BAD_CHECKSUM, "checksum of the vector does not match the frame's "
+                    + frame.checksum());
+        }
+        if (!Double.isFinite(frame.outerLoss()) || !VectorChecksum.allFinite(vector)) {
+            return reject(RejectionReason.NON_FINITE, "loss " + frame.outerLoss() + " or the vector is not finite");
+        }
+        DomainResume last = resume.get(frame.domain());
+        if (last != null && frame.sequence() <= last.lastSequence()) {
+            return reject(RejectionReason.DUPLICATE, "sequence " + frame.sequence() + " is not after the last accepted "
+                    + last.lastSequence());
+        }
+        if (frame.phiVersion() > version) {
+            return reject(RejectionReason.FUTURE_VERSION, "phi version " + frame.phiVersion()
+                    + " is newer than the coordinator's " + version);
+        }
+        long staleness = version - frame.phiVersion();
+        boolean sync = settings.training().mode() == TrainingSettings.Mode.SYNC;
+        long bound = sync ? 0 : settings.training().stalenessBound();
+        if (staleness > bound) {
+            return reject(RejectionReason.TOO_STALE, "staleness " + staleness + " exceeds " + bound
+                    + (sync ? " (sync mode)" : " (training.staleness-bound)"));
+        }
+        if (sync && pending.containsKey(frame.domain())) {
+            return reject(RejectionReason.DUPLICATE, "domain '" + frame.domain()
+                    + "' has already contributed at version " + version);
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Rejection> reject(RejectionReason reason, String detail) {
+        return Optional.of(new Rejection(reason, detail));
+    }
+
+    private void reject(ContributionFrame frame, RejectionReason reason, String detail) {
+        rejected.merge(reason, 1L, Long::sum);
+        if (reason == RejectionReason.TOO_STALE || reason == RejectionReason.RUN_FINISHED) {
+            // Expected in async mode and at the end of a run: counted, not worth a warning each.
+            context.getLog().debug("rejected contribution {}: {} ({}); {} rejected for this reason so far", frame,
+                    reason, detail, rejected.get(reason));
+        } else {
+            context.getLog().warn("rejected contribution {}: {} ({}); {} rejected for this reason so far", frame,
+                    reason, detail, rejected.get(reason));
+        }
+        listener.onRejected(new CoordinatorListener.RejectionEvent(frame.domain(), frame.phiVersion(),
+                frame.sequence(), reason, detail));
+    }
+
+    private void applySyncRound() {
+        // Same operations in the same order as MetaTrainer.step: sum in domain order, divide, one optimizer step.
+        List<ContributionFrame> round = new ArrayList<>(domains.size());
+        INDArray sum = null;
+        for (String domain : domains) {
+            ContributionFrame frame = pending.get(domain);
+            round.add(frame);
+            sum = sum == null ? frame.vector().dup() : sum.addi(frame.vector());
+        }
+        pending.clear();
+        INDArray mean = sum.divi(domains.size());
+        if (optimizer.step(phi, mean, 1.0)) {
+            afterUpdate(round, 0);
+        } else {
+            refused(round);
+            broadcast(allAwaited());
+            startRound();
+        }
+    }
+
+    private void applyAsync(ContributionFrame frame) {
+        long staleness = version - frame.phiVersion();
+        double scale = settings.training().stalenessScaling() ? 1.0 / (1 + staleness) : 1.0;
+        if (optimizer.step(phi, frame.vector(), scale)) {
+            afterUpdate(List.of(frame), staleness);
+        } else {
+            refused(List.of(frame));
+        }
+    }
+
+    private void refused(List<ContributionFrame> frames) {
+        rejected.merge(RejectionReason.OPTIMIZER_REFUSED, 1L, Long::sum);
+        context.getLog().warn("outer optimizer refused a non-finite step from {}; phi stays at version {}", frames,
+                version);
+        for (ContributionFrame frame : frames) {
+            listener.onRejected(new CoordinatorListener.RejectionEvent(frame.domain(), frame.phiVersion(),
+                    frame.sequence(), RejectionReason.OPTIMIZER_REFUSED, "non-finite step"));
+        }
+    }
+
+    private void afterUpdate(List<ContributionFrame> frames, long maxStaleness) {
+        version++;
+        silentRounds = 0;
+        double meanLoss = frames.stream().mapToDouble(ContributionFrame::outerLoss).average().orElse(Double.NaN);
+        context.getLog().info("phi version {} (from {}, mean loss_PL {})", version,
+                frames.stream().map(f -> f.domain() + "@" + f.phiVersion()).toList(), meanLoss);
+        listener.onUpdate(new CoordinatorListener.UpdateEvent(version, frames.stream()
+                .map(f -> new CoordinatorListener.ContributionSummary(f.domain(), f.phiVersion(), f.sequence(),
+                        f.outerLoss(), f.pairs())).toList(), meanLoss, maxStaleness));
+        boolean reached = version >= settings.targetVersion();
+        if (reached) {
+            finished = true;
+            timers.cancel(ROUND_TIMER);
+        }
+        INDArray snapshot = reached ? phi.dup() : broadcast(allAwaited());
+        if (version % settings.training().checkpointEvery() == 0 && !reached) {
+            checkpoint();
+        }
+        int every = settings.training().evaluateEvery();
+        if (every > 0 && version % every == 0) {
+            evaluationSink.accept(new PhiSnapshot(version, snapshot));
+        }
+        if (reached) {
+            context.getLog().info("phi reached the target version {}", version);
+            events.tell(new TargetReached(version));
+        } else {
+            startRound();
+        }
+    }
+
+    /** Publishes a snapshot of phi to the workers and returns it (read only from now on). */
+    private INDArray broadcast(Set<String> awaited) {
+        INDArray snapshot = phi.dup();
+        PhiFrame frame = PhiFrame.of(settings.runId(), version, ++broadcastSequence, awaited, snapshot);
+        PublishResult result = transport.publishPhi(frame);
+        if (result == PublishResult.ACCEPTED) {
+            broadcasts++;
+        } else {
+            failedBroadcasts++;
+            context.getLog().warn("broadcast of phi version {} not accepted by the transport: {}; the round timeout "
+                    + "({}) re-broadcasts", version, result, settings.timeouts().contribution());
+        }
+        return snapshot;
+    }
+
+    private Set<String> allAwaited() {
+        return settings.training().mode() == TrainingSettings.Mode.SYNC ? domains : Set.of();
+    }
+
+    private void startRound() {
+        round++;
+        timers.startSingleTimer(ROUND_TIMER, new RoundTimedOut(version, round), settings.timeouts().contribution());
+    }
+
+    private Behavior<Command> onRoundTimedOut(RoundTimedOut timeout) {
+        if (finished || timeout.round() != round) {
+            return this;
+        }
+        roundTimeouts++;
+        silentRounds++;
+        Set<String> missing = new LinkedHashSet<>(domains);
+        missing.removeAll(pending.keySet());
+        boolean sync = settings.training().mode() == TrainingSettings.Mode.SYNC;
+        if (silentRounds >= MAX_SILENT_ROUNDS) {
+            String message = "no update of phi for " + silentRounds + " x " + settings.timeouts().contribution()
+                    + " (timeouts.contribution) at version " + version + "; "
+                    + (sync ? "still missing contributions of " + missing : "no usable contribution arrived")
+                    + "; check the logs of those domain workers";
+            context.getLog().error(message);
+            events.tell(new Failed(message, null));
+            return this;
+        }
+        context.getLog().warn("no update of phi within {} (timeouts.contribution) at version {}; {}; re-broadcasting "
+                        + "phi ({} of {} before the run fails)", settings.timeouts().contribution(), version,
+                sync ? "missing contributions of " + missing : "no usable contribution arrived", silentRounds,
+                MAX_SILENT_ROUNDS);
+        broadcast(sync ? missing : Set.of());
+        startRound();
+        return this;
+    }
+
+    private Behavior<Command> onFinish(Finish finish) {
+        finished = true;
+        timers.cancel(ROUND_TIMER);
+        Optional<Exception> error = Optional.empty();
+        try {
+            lastCheckpoint = checkpoints.save(state());
+            listener.onCheckpoint(lastCheckpoint, version);
+            context.getLog().info("final checkpoint at version {}: {}", version, lastCheckpoint);
+        } catch (IOException | RuntimeException e) {
+            context.getLog().error("could not write the final checkpoint at version {}: {}", version, e.toString());
+            error = Optional.of(e);
+        }
+        finish.replyTo().tell(new Finished(state(), error.isEmpty() ? Optional.of(lastCheckpoint) : Optional.empty(),
+                stats(), error));
+        return this;
+    }
+
+    private void checkpoint() {
+        try {
+            lastCheckpoint = checkpoints.save(state());
+            context.getLog().info("checkpoint at version {}: {}", version, lastCheckpoint);
+            listener.onCheckpoint(lastCheckpoint, version);
+        } catch (IOException | RuntimeException e) {
+            String message = "could not write the checkpoint of phi version " + version + ": " + e.getMessage()
+                    + "; check free space and permissions of the checkpoint directory";
+            context.getLog().error(message);
+            events.tell(new Failed(message, e));
+        }
+    }
+
+    private RunState state() {
+        return new RunState(settings.runId(), version, phi.dup(), optimizer.state(), resume);
+    }
+
+    private CoordinatorStats stats() {
+        return new CoordinatorStats(version, version - startVersion, accepted, rejected, acceptedByDomain,
+                broadcasts, failedBroadcasts, roundTimeouts);
+    }
+}
