@@ -30,7 +30,7 @@ final class Progress implements AutoCloseable {
     }
 
     /** Advances by one unit of work and shows {@code message} (e.g. the current loss) beside the bar. */
-    void step(String message) {
+    synchronized void step(String message) {
         done++;
         extra = message;
         if (bar != null) {
@@ -46,7 +46,7 @@ final class Progress implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (bar != null) {
             bar.close();
         } else if (done < total) {

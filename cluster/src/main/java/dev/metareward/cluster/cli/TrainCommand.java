@@ -1,16 +1,17 @@
 package dev.metareward.cluster.cli;
 
+import dev.metareward.actors.run.LocalTrainingRun;
+import dev.metareward.actors.run.RunListener;
+import dev.metareward.actors.run.RunOptions;
+import dev.metareward.actors.run.RunResult;
+import dev.metareward.cluster.local.LocalComponents;
 import dev.metareward.config.MetarewardConfig;
-import dev.metareward.tensors.bilevel.DomainBatches;
-import dev.metareward.tensors.bilevel.MetaTrainer;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.data.DataSets;
-import dev.metareward.tensors.data.DomainSampler;
 import dev.metareward.tensors.data.MultiDomainData;
 import dev.metareward.tensors.data.SplitMix64;
 import dev.metareward.tensors.data.Tokenizer;
 import dev.metareward.tensors.data.Tokenizers;
-import dev.metareward.tensors.data.builtin.GroundTruthScorer;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import dev.metareward.tensors.pipeline.BaseWarmStart;
 import dev.metareward.tensors.pipeline.Fingerprints;
@@ -21,7 +22,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,10 +34,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
- * {@code metareward train}: data (generated if needed) -> base warm start -> meta-training (Algorithm 1) ->
- * meta-test on every held-out domain (Algorithm 2) -> report with plots in the run's output folder.
+ * {@code metareward train}: data (generated if needed) -> base warm start -> meta-training through the actor system
+ * (Algorithm 1: domain workers, reward coordinator, evaluator) -> meta-test on every held-out domain (Algorithm 2)
+ * -> report with plots in the run's output folder.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Run the whole pipeline: data, base warm start, meta-training, meta-test on held-out domains, report.")
@@ -44,11 +49,24 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue the run whose output folder is DIR from its newest valid checkpoint "
+                    + "(phi, optimizer, version, data positions). Without it, a run starts at version 0 and moves "
+                    + "earlier checkpoints of its output folder to checkpoints.previous/.")
+    Path resume;
+
     @Override
     public Integer call() {
+        if (resume != null) {
+            configOptions.overrides.add("run.output-dir=\"" + resume.toString().replace("\"", "\\\"") + "\"");
+        }
         MetarewardConfig config = configOptions.load();
         Path out = config.run().outputDir();
-        writeResolvedConfig(config, out);
+        if (resume != null && !Files.isDirectory(out.resolve("checkpoints"))) {
+            throw new UserInputException("--resume " + resume + ": no checkpoints folder there; expected the output "
+                    + "folder of an earlier run (its run.output-dir)");
+        }
+        prepareOutput(config, out, resume != null);
         long started = System.nanoTime();
 
         MultiDomainData data = DataSets.loadOrGenerate(config);
@@ -60,62 +78,120 @@ final class TrainCommand implements Callable<Integer> {
             BaseWarmStart.prepare(config, data, batcher, model, (phase, done, total, message) -> progress.step(message));
         }
 
-        INDArray phi0 = model.reward().initialParameters(SplitMix64.derive(config.run().seed(), "phi-init"));
-        List<DomainBatches> training = new ArrayList<>();
-        for (String domain : config.data().trainingDomains()) {
-            training.add(DomainSampler.overTrainSplit(data.domain(domain), batcher,
-                    SplitMix64.derive(config.run().seed(), "meta-train", domain)));
+        LocalComponents components = new LocalComponents(config, data, batcher, model);
+        RunResult result = metaTrain(config, components);
+        if (result.outcome() != RunResult.Outcome.COMPLETED) {
+            System.err.printf("meta-training %s at phi version %d%s; checkpoint: %s%n", result.outcome(), result.version(),
+                    result.error().map(e -> " (" + e.getMessage() + ")").orElse(""),
+                    result.finalCheckpoint().map(Path::toString).orElse("none"));
+            return result.outcome() == RunResult.Outcome.STOPPED ? 130 : 1;
         }
-        MetaTrainer trainer = MetaTrainer.create(model.policy(), model.reward(), training, config.inner(),
-                config.outer(), config.hypergradient(), phi0.dup());
-        List<Double> outerLoss = new ArrayList<>();
-        try (Progress progress = new Progress("meta-training", config.outer().steps())) {
-            trainer.addListener(record -> {
-                outerLoss.add(record.meanOuterLoss());
-                progress.step(String.format("loss_PL %.4f |g| %.3g%s", record.meanOuterLoss(), record.gradientNorm(),
-                        record.applied() ? "" : " (refused)"));
-            });
-            trainer.train(config.outer().steps());
-        }
-        LOG.info("meta-training: {} outer steps, phi version {}, {} refused", config.outer().steps(), trainer.version(),
-                trainer.optimizer().refusedSteps());
+        INDArray phi = result.best().map(b -> {
+            LOG.info("meta-test uses the best phi by training-domain PL accuracy: version {} ({})", b.result().version(),
+                    String.format("%.3f", b.result().trainingPlAccuracy()));
+            return b.phi();
+        }).orElseGet(() -> result.phi().orElseThrow());
 
         HeldOutEvaluation evaluation = new HeldOutEvaluation(config, model.policy(), model.reward(), batcher,
-                GroundTruthScorer.forDomains(data.domains()));
+                components.judge());
         List<DomainResult> results = new ArrayList<>();
         try (Progress progress = new Progress("meta-test", 2L * config.data().heldOutDomains().size())) {
             for (String domain : config.data().heldOutDomains()) {
-                results.add(evaluation.evaluate(data.domain(domain), phi0, trainer.phi(),
+                results.add(evaluation.evaluate(data.domain(domain), components.initialPhi(), phi,
                         (phase, done, total, message) -> progress.step(domain + ": " + message)));
             }
         }
-        TrainingReport report = new TrainingReport(config.run().id(), provenance(config, data, started), outerLoss,
-                results);
+        TrainingReport report = new TrainingReport(config.run().id(), provenance(config, data, result, started),
+                outerLoss, results);
         report.write(out);
         System.out.println(ResultTable.format(report));
         System.out.println("report, plots and checkpoints: " + out.toAbsolutePath());
         return 0;
     }
 
-    private static Map<String, Object> provenance(MetarewardConfig config, MultiDomainData data, long startedNanos) {
+    private final List<Double> outerLoss = Collections.synchronizedList(new ArrayList<>());
+
+    private RunResult metaTrain(MetarewardConfig config, LocalComponents components) {
+        Progress progress = new Progress("meta-training", config.outer().steps());
+        RunListener listener = new RunListener() {
+            @Override
+            public void onUpdate(UpdateEvent event) {
+                outerLoss.add(event.meanOuterLoss());
+                progress.step(String.format("v%d loss_PL %.4f", event.version(), event.meanOuterLoss()));
+            }
+
+            @Override
+            public void onEvaluation(EvaluationEvent event) {
+                LOG.info("evaluator: phi v{} training-domain PL accuracy {} held-out {}{}", event.result().version(),
+                        String.format("%.3f", event.result().trainingPlAccuracy()), event.result().heldOutPlAccuracy(),
+                        event.newBest() ? " (new best)" : "");
+            }
+        };
+        LocalTrainingRun run = LocalTrainingRun.start(config, components.build(), listener,
+                RunOptions.defaults().withResume(resume != null));
+        // SIGTERM / Ctrl-C: stop the run cleanly (final checkpoint) before the JVM exits; the exit code is non-zero.
+        Thread hook = new Thread(() -> {
+            run.requestStop("the process received a termination signal");
+            RunResult stopped = run.awaitResult();
+            System.err.printf("stopped at phi version %d; resume with --resume %s%n", stopped.version(),
+                    config.run().outputDir());
+        }, "metareward-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            RunResult result = run.awaitResult();
+            result.resumedFrom().ifPresent(p -> LOG.info("resumed from {}", p));
+            return result;
+        } finally {
+            progress.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it owns the stop
+            }
+        }
+    }
+
+    private static void prepareOutput(MetarewardConfig config, Path out, boolean resuming) {
+        try {
+            Files.createDirectories(out);
+            Path checkpoints = out.resolve("checkpoints");
+            if (!resuming && Files.isDirectory(checkpoints)) {
+                Path previous = out.resolve("checkpoints.previous");
+                deleteRecursively(previous);
+                Files.move(checkpoints, previous, StandardCopyOption.ATOMIC_MOVE);
+                LOG.warn("starting a new run at version 0; the earlier checkpoints of {} were moved to {} "
+                        + "(use --resume {} to continue a run instead)", out, previous, out);
+            }
+            Files.writeString(out.resolve("resolved.conf"), "metareward " + config.render(true) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare run.output-dir " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static Map<String, Object> provenance(MetarewardConfig config, MultiDomainData data, RunResult result,
+                                                  long startedNanos) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("run_id", config.run().id());
         p.put("seed", config.run().seed());
         p.put("data", data.location());
         p.put("data_sha256", Fingerprints.ofData(data));
         p.put("config_sha256", Fingerprints.of(config.render(false)));
+        p.put("phi_version", result.version());
+        p.put("resumed_from", result.resumedFrom().map(Path::toString).orElse(""));
         p.put("java", System.getProperty("java.version"));
         p.put("nd4j_backend", org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName());
         p.put("wall_seconds", (System.nanoTime() - startedNanos) / 1e9);
         return p;
-    }
-
-    private static void writeResolvedConfig(MetarewardConfig config, Path out) {
-        try {
-            Files.createDirectories(out);
-            Files.writeString(out.resolve("resolved.conf"), "metareward " + config.render(true) + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write to run.output-dir " + out + ": " + e.getMessage(), e);
-        }
     }
 }

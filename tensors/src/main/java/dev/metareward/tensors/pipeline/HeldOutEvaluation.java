@@ -74,9 +74,14 @@ public final class HeldOutEvaluation {
     }
 
     private INDArray fineTune(DomainData domain, INDArray phi) {
+        return fineTune(domain, phi, config.metaTest().steps());
+    }
+
+    /** Algorithm 2 on {@code domain}'s SFT data with {@code steps} steps; the same batches for every phi. */
+    public INDArray fineTune(DomainData domain, INDArray phi, int steps) {
         DomainSampler sampler = DomainSampler.overTrainSplit(domain, batcher,
                 SplitMix64.derive(config.run().seed(), "meta-test", domain.domain()));
-        return tester.fineTune(phi, sampler).finalTheta();
+        return tester.fineTune(phi, sampler, steps).finalTheta();
     }
 
     /** PL accuracy of {@code theta} over {@code pairs}, in batches. */

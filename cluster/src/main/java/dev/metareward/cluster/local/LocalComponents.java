@@ -1,0 +1,97 @@
+package dev.metareward.cluster.local;
+
+import dev.metareward.actors.evaluator.EvaluationResult;
+import dev.metareward.actors.evaluator.PhiEvaluation;
+import dev.metareward.actors.run.TrainingComponents;
+import dev.metareward.config.MetarewardConfig;
+import dev.metareward.tensors.bilevel.DomainBatches;
+import dev.metareward.tensors.bilevel.DomainMetaStep;
+import dev.metareward.tensors.data.Batcher;
+import dev.metareward.tensors.data.DomainData;
+import dev.metareward.tensors.data.DomainSampler;
+import dev.metareward.tensors.data.MultiDomainData;
+import dev.metareward.tensors.data.SplitMix64;
+import dev.metareward.tensors.data.builtin.GroundTruthScorer;
+import dev.metareward.tensors.model.transformer.TransformerModel;
+import dev.metareward.tensors.pipeline.HeldOutEvaluation;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The numeric side of a local run. The transformer is not thread-safe, so every domain worker and the evaluator get
+ * their own model instance whose frozen base is a copy of the warm-started one.
+ */
+public final class LocalComponents {
+    private final MetarewardConfig config;
+    private final MultiDomainData data;
+    private final Batcher batcher;
+    private final TransformerModel warmBase;
+
+    public LocalComponents(MetarewardConfig config, MultiDomainData data, Batcher batcher, TransformerModel warmBase) {
+        this.config = config;
+        this.data = data;
+        this.batcher = batcher;
+        this.warmBase = warmBase;
+    }
+
+    /** A fresh model instance sharing the warm-started base weights (copied, so threads never share buffers). */
+    public TransformerModel copyOfModel() {
+        TransformerModel model = TransformerModel.create(config.model(), batcher.tokenizer().vocabSize(), warmBase.seed());
+        model.baseParameters().assign(warmBase.baseParameters());
+        return model;
+    }
+
+    /** The judge of generations: the built-in ground-truth scorer over the data's domains. */
+    public GroundTruthScorer judge() {
+        return GroundTruthScorer.forDomains(data.domains());
+    }
+
+    /** phi at version 0, derived from the run seed. */
+    public INDArray initialPhi() {
+        return warmBase.reward().initialParameters(SplitMix64.derive(config.run().seed(), "phi-init"));
+    }
+
+    public TrainingComponents build() {
+        Map<String, DomainBatches> batches = new LinkedHashMap<>();
+        for (String domain : config.data().trainingDomains()) {
+            batches.put(domain, DomainSampler.overTrainSplit(data.domain(domain), batcher,
+                    SplitMix64.derive(config.run().seed(), "meta-train", domain)));
+        }
+        return new TrainingComponents(batches, (domain, domainBatches) -> {
+            TransformerModel model = copyOfModel();
+            return new DomainMetaStep(model.policy(), model.reward(), domainBatches, config.inner(), config.outer(),
+                    config.hypergradient())::compute;
+        }, initialPhi(), Optional.of(budgetedEvaluation()));
+    }
+
+    /**
+     * The evaluator's check of a phi snapshot: a budgeted meta-test (meta-test.evaluator-steps) on every domain, then
+     * PL accuracy on the training domains' evaluation pairs (the paper's model-selection rule) and on all pairs of
+     * each held-out domain (reported, never used for selection).
+     */
+    private PhiEvaluation budgetedEvaluation() {
+        TransformerModel model = copyOfModel();
+        HeldOutEvaluation evaluation = new HeldOutEvaluation(config, model.policy(), model.reward(), batcher, judge());
+        int steps = config.metaTest().evaluatorSteps();
+        return (phi, version) -> {
+            long started = System.nanoTime();
+            double correct = 0;
+            long total = 0;
+            for (String domain : config.data().trainingDomains()) {
+                DomainData d = data.domain(domain);
+                double accuracy = evaluation.plAccuracy(evaluation.fineTune(d, phi, steps), d.prefEval());
+                correct += accuracy * d.prefEval().size();
+                total += d.prefEval().size();
+            }
+            Map<String, Double> heldOut = new LinkedHashMap<>();
+            for (String domain : config.data().heldOutDomains()) {
+                DomainData d = data.domain(domain);
+                heldOut.put(domain, evaluation.plAccuracy(evaluation.fineTune(d, phi, steps), d.prefAll()));
+            }
+            return new EvaluationResult(version, total == 0 ? Double.NaN : correct / total, heldOut,
+                    (System.nanoTime() - started) / 1e9);
+        };
+    }
+}
