@@ -174,7 +174,11 @@ public final class TransformerModel {
 
     INDArray vector(double[] values) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            return Nd4j.createFromArray(values).castTo(type);
+            INDArray out = Nd4j.create(type, values.length);
+            for (int i = 0; i < values.length; i++) {
+                out.putScalar(i, values[i]);
+            }
+            return out;
         }
     }
 
