@@ -35,6 +35,10 @@ public final class TransformerModel {
     private final LoraReward reward;
 
     private TransformerModel(ModelShape shape, DataType type, double initStd, long seed) {
+        this(shape, type, initStd, seed, null);
+    }
+
+    TransformerModel(ModelShape shape, DataType type, double initStd, long seed, Kernels kernels) {
         if (type != DataType.FLOAT && type != DataType.DOUBLE) {
             throw new IllegalArgumentException("model data type must be FLOAT or DOUBLE, got " + type);
         }
@@ -48,7 +52,7 @@ public final class TransformerModel {
         BaseLayout layout = new BaseLayout(shape);
         NativeBuf base = NativeBuf.zeros(type, layout.size);
         initialiseBase(layout, base, new SplittableRandom(seed));
-        this.engine = new TransformerEngine(shape, type, base, KernelSelector.forType(type));
+        this.engine = new TransformerEngine(shape, type, base, kernels != null ? kernels : KernelSelector.forType(type));
         this.policy = new LoraPolicy(this);
         this.reward = new LoraReward(this);
     }
@@ -170,7 +174,11 @@ public final class TransformerModel {
 
     INDArray vector(double[] values) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            return Nd4j.createFromArray(values).castTo(type);
+            INDArray out = Nd4j.create(type, values.length);
+            for (int i = 0; i < values.length; i++) {
+                out.putScalar(i, values[i]);
+            }
+            return out;
         }
     }
 

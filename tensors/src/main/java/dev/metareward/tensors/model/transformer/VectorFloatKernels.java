@@ -1,0 +1,345 @@
+package dev.metareward.tensors.model.transformer;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * float32 {@link Kernels} on SIMD lanes (Java Vector API; exp and tanh are the JDK's vectorised intrinsics), used
+ * when the JVM runs with {@code --add-modules jdk.incubator.vector}. ND4J's own element-wise exp/tanh ran at 3-14 ns
+ * per element on this machine (scalar libm), which alone would cost more than the GEMMs of a step.
+ * Loaded only by {@link KernelSelector}, so the rest of the model works without the incubator module.
+ */
+final class VectorFloatKernels extends ScalarKernels {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final float C = (float) GELU_C;
+    private static final float K = (float) GELU_K;
+
+    private static FloatVector load(ByteBuffer b, long i) {
+        return FloatVector.fromByteBuffer(S, b, (int) (i << 2), ORDER);
+    }
+
+    private static void store(FloatVector v, ByteBuffer b, long i) {
+        v.intoByteBuffer(b, (int) (i << 2), ORDER);
+    }
+
+    private static float get(ByteBuffer b, long i) {
+        return b.getFloat((int) (i << 2));
+    }
+
+    private static void put(ByteBuffer b, long i, float v) {
+        b.putFloat((int) (i << 2), v);
+    }
+
+    private static int vectorEnd(int n) {
+        return n - n % L;
+    }
+
+    @Override
+    public void layerNorm(NativeBuf x, NativeBuf params, long gainOff, long biasOff, NativeBuf xhat, NativeBuf rstd,
+                          NativeBuf out, int rows, int d) {
+        ByteBuffer xb = x.bytes;
+        ByteBuffer pb = params.bytes;
+        ByteBuffer hb = xhat.bytes;
+        ByteBuffer ob = out.bytes;
+        int end = vectorEnd(d);
+        for (int r = 0; r < rows; r++) {
+            long o = (long) r * d;
+            FloatVector acc = FloatVector.zero(S);
+            int c = 0;
+            for (; c < end; c += L) {
+                acc = acc.add(load(xb, o + c));
+            }
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < d; c++) {
+                sum += get(xb, o + c);
+            }
+            float mean = sum / d;
+            acc = FloatVector.zero(S);
+            for (c = 0; c < end; c += L) {
+                FloatVector z = load(xb, o + c).sub(mean);
+                acc = z.fma(z, acc);
+            }
+            float var = acc.reduceLanes(VectorOperators.ADD);
+            for (; c < d; c++) {
+                float z = get(xb, o + c) - mean;
+                var += z * z;
+            }
+            float rs = (float) (1.0 / Math.sqrt(var / d + LAYER_NORM_EPS));
+            put(rstd.bytes, r, rs);
+            for (c = 0; c < end; c += L) {
+                FloatVector h = load(xb, o + c).sub(mean).mul(rs);
+                store(h, hb, o + c);
+                store(h.fma(load(pb, gainOff + c), load(pb, biasOff + c)), ob, o + c);
+            }
+            for (; c < d; c++) {
+                float h = (get(xb, o + c) - mean) * rs;
+                put(hb, o + c, h);
+                put(ob, o + c, h * get(pb, gainOff + c) + get(pb, biasOff + c));
+            }
+        }
+    }
+
+    @Override
+    public void layerNormBackward(NativeBuf dy, NativeBuf xhat, NativeBuf rstd, NativeBuf params, long gainOff,
+                                  NativeBuf dx, NativeBuf grad, long dGainOff, long dBiasOff, int rows, int d) {
+        ByteBuffer yb = dy.bytes;
+        ByteBuffer hb = xhat.bytes;
+        ByteBuffer pb = params.bytes;
+        ByteBuffer xb = dx.bytes;
+        int end = vectorEnd(d);
+        for (int r = 0; r < rows; r++) {
+            long o = (long) r * d;
+            FloatVector sg = FloatVector.zero(S);
+            FloatVector sgh = FloatVector.zero(S);
+            int c = 0;
+            for (; c < end; c += L) {
+                FloatVector g = load(yb, o + c).mul(load(pb, gainOff + c));
+                sg = sg.add(g);
+                sgh = g.fma(load(hb, o + c), sgh);
+            }
+            float meanG = sg.reduceLanes(VectorOperators.ADD);
+            float meanGH = sgh.reduceLanes(VectorOperators.ADD);
+            for (; c < d; c++) {
+                float g = get(yb, o + c) * get(pb, gainOff + c);
+                meanG += g;
+                meanGH += g * get(hb, o + c);
+            }
+            meanG /= d;
+            meanGH /= d;
+            float rs = get(rstd.bytes, r);
+            for (c = 0; c < end; c += L) {
+                FloatVector h = load(hb, o + c);
+                FloatVector y = load(yb, o + c);
+                FloatVector g = y.mul(load(pb, gainOff + c));
+                store(g.sub(meanG).sub(h.mul(meanGH)).mul(rs).add(load(xb, o + c)), xb, o + c);
+                if (grad != null) {
+                    store(y.fma(h, load(grad.bytes, dGainOff + c)), grad.bytes, dGainOff + c);
+                    store(y.add(load(grad.bytes, dBiasOff + c)), grad.bytes, dBiasOff + c);
+                }
+            }
+            for (; c < d; c++) {
+                float h = get(hb, o + c);
+                float y = get(yb, o + c);
+                float g = y * get(pb, gainOff + c);
+                put(xb, o + c, get(xb, o + c) + rs * (g - meanG - h * meanGH));
+                if (grad != null) {
+                    put(grad.bytes, dGainOff + c, get(grad.bytes, dGainOff + c) + y * h);
+                    put(grad.bytes, dBiasOff + c, get(grad.bytes, dBiasOff + c) + y);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void addBiasRows(NativeBuf src, NativeBuf params, long biasOff, NativeBuf out, int rows, int cols) {
+        ByteBuffer pb = params.bytes;
+        ByteBuffer ob = out.bytes;
+        int end = vectorEnd(cols);
+        for (int r = 0; r < rows; r++) {
+            long o = (long) r * cols;
+            int c = 0;
+            for (; c < end; c += L) {
+                FloatVector b = load(pb, biasOff + c);
+                store(src == null ? b : b.add(load(src.bytes, o + c)), ob, o + c);
+            }
+            for (; c < cols; c++) {
+                put(ob, o + c, (src == null ? 0f : get(src.bytes, o + c)) + get(pb, biasOff + c));
+            }
+        }
+    }
+
+    @Override
+    public void gelu(NativeBuf pre, NativeBuf tanh, NativeBuf act, long n) {
+        ByteBuffer xb = pre.bytes;
+        ByteBuffer tb = tanh.bytes;
+        ByteBuffer ab = act.bytes;
+        long end = n - n % L;
+        long i = 0;
+        for (; i < end; i += L) {
+            FloatVector x = load(xb, i);
+            FloatVector t = x.mul(x).fma(K, 1f).mul(x).mul(C).lanewise(VectorOperators.TANH);
+            store(t, tb, i);
+            store(t.add(1f).mul(x).mul(0.5f), ab, i);
+        }
+        for (; i < n; i++) {
+            float x = get(xb, i);
+            float t = (float) Math.tanh(C * (x + K * x * x * x));
+            put(tb, i, t);
+            put(ab, i, 0.5f * x * (1 + t));
+        }
+    }
+
+    @Override
+    public void geluBackward(NativeBuf grad, NativeBuf pre, NativeBuf tanh, long n) {
+        ByteBuffer gb = grad.bytes;
+        ByteBuffer xb = pre.bytes;
+        ByteBuffer tb = tanh.bytes;
+        long end = n - n % L;
+        long i = 0;
+        for (; i < end; i += L) {
+            FloatVector x = load(xb, i);
+            FloatVector t = load(tb, i);
+            // 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 k x^2)
+            FloatVector inner = x.mul(x).fma(3 * K, 1f).mul(C * 0.5f).mul(x).mul(t.mul(t).neg().add(1f));
+            store(t.add(1f).mul(0.5f).add(inner).mul(load(gb, i)), gb, i);
+        }
+        for (; i < n; i++) {
+            float x = get(xb, i);
+            float t = get(tb, i);
+            float dydx = 0.5f * (1 + t) + 0.5f * x * (1 - t * t) * C * (1 + 3 * K * x * x);
+            put(gb, i, get(gb, i) * dydx);
+        }
+    }
+
+    @Override
+    public void causalSoftmax(NativeBuf s, long off, int t) {
+        if (t % L != 0) {
+            super.causalSoftmax(s, off, t);
+            return;
+        }
+        // Whole vectors over each row; lanes after the diagonal are masked out of max and sum and written as 0.
+        ByteBuffer b = s.bytes;
+        FloatVector zero = FloatVector.zero(S);
+        FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < t; i++) {
+            long o = off + (long) i * t;
+            int n = i + 1;
+            int used = (n + L - 1) / L * L;
+            FloatVector mv = negInf;
+            for (int j = 0; j < used; j += L) {
+                mv = mv.lanewise(VectorOperators.MAX, load(b, o + j), S.indexInRange(j, n));
+            }
+            float max = mv.reduceLanes(VectorOperators.MAX);
+            FloatVector sv = zero;
+            for (int j = 0; j < used; j += L) {
+                FloatVector e = load(b, o + j).sub(max).lanewise(VectorOperators.EXP)
+                        .blend(zero, S.indexInRange(j, n).not());
+                store(e, b, o + j);
+                sv = sv.add(e);
+            }
+            float inv = 1f / sv.reduceLanes(VectorOperators.ADD);
+            for (int j = 0; j < used; j += L) {
+                store(load(b, o + j).mul(inv), b, o + j);
+            }
+            for (int j = used; j < t; j += L) {
+                store(zero, b, o + j);
+            }
+        }
+    }
+
+    @Override
+    public void softmaxBackward(NativeBuf p, long pOff, NativeBuf g, long gOff, int t) {
+        if (t % L != 0) {
+            super.softmaxBackward(p, pOff, g, gOff, t);
+            return;
+        }
+        // P is exactly 0 after the diagonal, so whole rows give P * (dP - rowsum(dP * P)) with zeros there.
+        ByteBuffer pb = p.bytes;
+        ByteBuffer gb = g.bytes;
+        for (int i = 0; i < t; i++) {
+            long po = pOff + (long) i * t;
+            long go = gOff + (long) i * t;
+            int used = (i + L) / L * L;
+            FloatVector dv = FloatVector.zero(S);
+            for (int j = 0; j < used; j += L) {
+                dv = load(pb, po + j).fma(load(gb, go + j), dv);
+            }
+            float dot = dv.reduceLanes(VectorOperators.ADD);
+            for (int j = 0; j < t; j += L) {
+                store(load(gb, go + j).sub(dot).mul(load(pb, po + j)), gb, go + j);
+            }
+        }
+    }
+
+    @Override
+    public void addColumnSums(NativeBuf x, int rows, int cols, NativeBuf out, long outOff) {
+        ByteBuffer xb = x.bytes;
+        ByteBuffer ob = out.bytes;
+        int end = vectorEnd(cols);
+        for (int r = 0; r < rows; r++) {
+            long o = (long) r * cols;
+            int c = 0;
+            for (; c < end; c += L) {
+                store(load(xb, o + c).add(load(ob, outOff + c)), ob, outOff + c);
+            }
+            for (; c < cols; c++) {
+                put(ob, outOff + c, get(ob, outOff + c) + get(xb, o + c));
+            }
+        }
+    }
+
+    @Override
+    public double logSoftmaxPick(NativeBuf logits, long off, int v, int target, double weight,
+                                 boolean overwriteWithGradient) {
+        ByteBuffer b = logits.bytes;
+        int end = vectorEnd(v);
+        FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (; j < end; j += L) {
+            mv = mv.max(load(b, off + j));
+        }
+        float max = mv.reduceLanes(VectorOperators.MAX);
+        for (; j < v; j++) {
+            max = Math.max(max, get(b, off + j));
+        }
+        FloatVector sv = FloatVector.zero(S);
+        for (j = 0; j < end; j += L) {
+            sv = sv.add(load(b, off + j).sub(max).lanewise(VectorOperators.EXP));
+        }
+        double sum = sv.reduceLanes(VectorOperators.ADD);
+        for (; j < v; j++) {
+            sum += Math.exp(get(b, off + j) - max);
+        }
+        double lse = max + Math.log(sum);
+        double value = get(b, off + target) - lse;
+        if (overwriteWithGradient) {
+            float w = (float) weight;
+            float l = (float) lse;
+            for (j = 0; j < end; j += L) {
+                store(load(b, off + j).sub(l).lanewise(VectorOperators.EXP).mul(-w), b, off + j);
+            }
+            for (; j < v; j++) {
+                put(b, off + j, (float) (-weight * Math.exp(get(b, off + j) - lse)));
+            }
+            put(b, off + target, get(b, off + target) + w);
+        }
+        return value;
+    }
+
+    @Override
+    public void axpy(double alpha, NativeBuf src, long srcOff, NativeBuf dst, long dstOff, long n) {
+        ByteBuffer sb = src.bytes;
+        ByteBuffer db = dst.bytes;
+        float a = (float) alpha;
+        long end = n - n % L;
+        long i = 0;
+        for (; i < end; i += L) {
+            store(load(sb, srcOff + i).mul(a).add(load(db, dstOff + i)), db, dstOff + i);
+        }
+        for (; i < n; i++) {
+            put(db, dstOff + i, get(db, dstOff + i) + a * get(sb, srcOff + i));
+        }
+    }
+
+    @Override
+    public double dot(NativeBuf a, long aOff, NativeBuf b, long bOff, long n) {
+        FloatVector acc = FloatVector.zero(S);
+        long end = n - n % L;
+        long i = 0;
+        for (; i < end; i += L) {
+            acc = load(a.bytes, aOff + i).fma(load(b.bytes, bOff + i), acc);
+        }
+        double s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            s += get(a.bytes, aOff + i) * get(b.bytes, bOff + i);
+        }
+        return s;
+    }
+}

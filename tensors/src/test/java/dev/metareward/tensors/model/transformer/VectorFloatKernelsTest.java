@@ -1,0 +1,158 @@
+package dev.metareward.tensors.model.transformer;
+
+import dev.metareward.tensors.data.TokenBatch;
+import dev.metareward.tensors.model.ValueAndGradient;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The SIMD float32 kernels against the scalar reference on sizes with vector tails, and a float32 model against the
+ * float64 model with the same weights (float32 rounding bounds the agreement at ~1e-4 relative).
+ */
+class VectorFloatKernelsTest {
+
+    private static final double TOLERANCE = 2e-5;
+    private final Kernels fast = KernelSelector.forType(DataType.FLOAT);
+    private final Kernels reference = new ScalarKernels();
+    private final SplittableRandom random = new SplittableRandom(3);
+
+    @Test
+    void shouldUseTheSimdKernelsWhenTheVectorModuleIsPresent() {
+        assertTrue(KernelSelector.vectorModulePresent(), "tests run with --add-modules jdk.incubator.vector");
+        assertInstanceOf(VectorFloatKernels.class, fast);
+    }
+
+    @Test
+    void shouldMatchTheScalarKernelsRowWise() {
+        int rows = 5;
+        int d = 37;
+        NativeBuf x = random(rows * d, 2.0);
+        NativeBuf params = random(2 * d + 3, 1.0);
+        NativeBuf[] f = {zeros(rows * d), zeros(rows), zeros(rows * d)};
+        NativeBuf[] r = {zeros(rows * d), zeros(rows), zeros(rows * d)};
+        fast.layerNorm(x, params, 1, d + 2, f[0], f[1], f[2], rows, d);
+        reference.layerNorm(x, params, 1, d + 2, r[0], r[1], r[2], rows, d);
+        for (int i = 0; i < 3; i++) {
+            assertClose(r[i], f[i]);
+        }
+        NativeBuf dy = random(rows * d, 1.0);
+        NativeBuf dxF = random(rows * d, 1.0);
+        NativeBuf dxR = copy(dxF);
+        NativeBuf gradF = random(3 * d, 1.0);
+        NativeBuf gradR = copy(gradF);
+        fast.layerNormBackward(dy, r[0], r[1], params, 1, dxF, gradF, 0, d + 1, rows, d);
+        reference.layerNormBackward(dy, r[0], r[1], params, 1, dxR, gradR, 0, d + 1, rows, d);
+        assertClose(dxR, dxF);
+        assertClose(gradR, gradF);
+        NativeBuf outF = zeros(rows * d);
+        NativeBuf outR = zeros(rows * d);
+        fast.addBiasRows(x, params, 3, outF, rows, d);
+        reference.addBiasRows(x, params, 3, outR, rows, d);
+        assertClose(outR, outF);
+        NativeBuf sumF = random(d + 4, 1.0);
+        NativeBuf sumR = copy(sumF);
+        fast.addColumnSums(x, rows, d, sumF, 4);
+        reference.addColumnSums(x, rows, d, sumR, 4);
+        assertClose(sumR, sumF);
+        NativeBuf yF = random(2 * d, 1.0);
+        NativeBuf yR = copy(yF);
+        fast.axpy(-0.7, x, 5, yF, 3, d + 2);
+        reference.axpy(-0.7, x, 5, yR, 3, d + 2);
+        assertClose(yR, yF);
+        assertEquals(reference.dot(x, 2, params, 1, d), fast.dot(x, 2, params, 1, d), 1e-4);
+    }
+
+    @Test
+    void shouldMatchTheScalarKernelsForGeluAndSoftmax() {
+        int n = 1001;
+        NativeBuf pre = random(n, 3.0);
+        NativeBuf[] f = {zeros(n), zeros(n)};
+        NativeBuf[] r = {zeros(n), zeros(n)};
+        fast.gelu(pre, f[0], f[1], n);
+        reference.gelu(pre, r[0], r[1], n);
+        assertClose(r[0], f[0]);
+        assertClose(r[1], f[1]);
+        NativeBuf gF = random(n, 1.0);
+        NativeBuf gR = copy(gF);
+        fast.geluBackward(gF, pre, r[0], n);
+        reference.geluBackward(gR, pre, r[0], n);
+        assertClose(gR, gF);
+        for (int t : new int[] {21, 32, 64}) {
+            NativeBuf sF = random(3 * t * t, 4.0);
+            NativeBuf sR = copy(sF);
+            fast.causalSoftmax(sF, t * t, t);
+            reference.causalSoftmax(sR, t * t, t);
+            assertClose(sR, sF);
+            NativeBuf dF = random(t * t, 1.0);
+            NativeBuf dR = copy(dF);
+            fast.softmaxBackward(sR, t * t, dF, 0, t);
+            reference.softmaxBackward(sR, t * t, dR, 0, t);
+            assertClose(dR, dF);
+        }
+        int v = 259;
+        NativeBuf lF = random(2 * v, 3.0);
+        NativeBuf lR = copy(lF);
+        assertEquals(reference.logSoftmaxPick(lR, v, v, 17, -1.5, true), fast.logSoftmaxPick(lF, v, v, 17, -1.5, true),
+                1e-4);
+        assertClose(lR, lF);
+    }
+
+    @Test
+    void shouldAgreeWithTheFloat64ModelToFloat32Precision() {
+        TransformerModel m64 = TinyModels.model(DataType.DOUBLE, 21);
+        TransformerModel m32 = TinyModels.model(DataType.FLOAT, 21);
+        TokenBatch batch = TinyModels.batch(3, 9);
+        double[] w = {1.0, 0.5, -2.0};
+        INDArray theta64 = TinyModels.jitter(m64.policy().initialParameters(), 0.2, 5);
+        ValueAndGradient p64 = m64.policy().sequenceLogProbsAndGradient(theta64, batch, w);
+        ValueAndGradient p32 = m32.policy().sequenceLogProbsAndGradient(theta64.castTo(DataType.FLOAT), batch, w);
+        assertRelative(p64.values(), p32.values(), 1e-4);
+        assertRelative(p64.gradient(), p32.gradient(), 1e-3);
+        INDArray phi64 = TinyModels.jitter(m64.reward().initialParameters(4), 0.2, 6);
+        ValueAndGradient r64 = m64.reward().rewardsAndGradient(phi64, batch, w);
+        ValueAndGradient r32 = m32.reward().rewardsAndGradient(phi64.castTo(DataType.FLOAT), batch, w);
+        assertRelative(r64.values(), r32.values(), 1e-4);
+        assertRelative(r64.gradient(), r32.gradient(), 1e-3);
+        assertRelative(m64.baseTrainer(1e-3).lossAndGradient(batch).gradient(),
+                m32.baseTrainer(1e-3).lossAndGradient(batch).gradient(), 1e-3);
+    }
+
+    private static void assertRelative(INDArray expected, INDArray actual, double tolerance) {
+        INDArray e = expected.castTo(DataType.DOUBLE);
+        double error = e.sub(actual.castTo(DataType.DOUBLE)).norm2Number().doubleValue();
+        double scale = e.norm2Number().doubleValue();
+        assertTrue(error <= tolerance * scale, "relative error " + error / scale + " above " + tolerance);
+    }
+
+    private void assertClose(NativeBuf expected, NativeBuf actual) {
+        for (long i = 0; i < expected.length; i++) {
+            double e = expected.get(i);
+            assertEquals(e, actual.get(i), TOLERANCE * (1 + Math.abs(e)), "element " + i);
+        }
+    }
+
+    private NativeBuf random(int n, double scale) {
+        NativeBuf b = zeros(n);
+        for (int i = 0; i < n; i++) {
+            b.set(i, scale * random.nextGaussian());
+        }
+        return b;
+    }
+
+    private static NativeBuf copy(NativeBuf src) {
+        NativeBuf b = zeros((int) src.length);
+        b.copyFrom(src, 0, 0, src.length);
+        return b;
+    }
+
+    private static NativeBuf zeros(int n) {
+        return NativeBuf.zeros(DataType.FLOAT, n);
+    }
+}
