@@ -10,7 +10,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -68,6 +69,9 @@ public record TrainingReport(String runId, Map<String, Object> provenance, List<
         XYChart chart = new XYChartBuilder().width(800).height(500).title("Outer loss (preference loss after the inner loop)")
                 .xAxisTitle("phi version").yAxisTitle("loss_PL").build();
         chart.getStyler().setLegendVisible(false).setMarkerSize(3).setChartBackgroundColor(Color.WHITE);
+        // Early outer steps can spike by two orders of magnitude; a log axis keeps the later trend readable.
+        chart.getStyler().setYAxisLogarithmic(outerLoss.stream().allMatch(v -> v > 0));
+        chart.getStyler().setXAxisTickMarkSpacingHint(60);
         double[] x = new double[outerLoss.size()];
         double[] y = new double[outerLoss.size()];
         for (int i = 0; i < x.length; i++) {
@@ -84,7 +88,7 @@ public record TrainingReport(String runId, Map<String, Object> provenance, List<
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setChartBackgroundColor(Color.WHITE);
         List<String> domains = heldOut.stream().map(DomainResult::domain).toList();
-        TreeSet<String> methods = new TreeSet<>();
+        Set<String> methods = new LinkedHashSet<>();
         heldOut.forEach(d -> methods.addAll(d.plAccuracy().keySet()));
         for (String method : methods) {
             List<Double> values = new ArrayList<>();
