@@ -31,7 +31,7 @@ public record TrainingReport(String runId, Map<String, Object> provenance, List<
     public static final String ACCURACY_PLOT = "pl-accuracy.png";
 
     public TrainingReport {
-        provenance = Map.copyOf(provenance);
+        provenance = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(provenance));
         outerLoss = List.copyOf(outerLoss);
         heldOut = List.copyOf(heldOut);
     }
