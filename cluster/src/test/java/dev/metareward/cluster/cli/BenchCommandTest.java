@@ -1,0 +1,71 @@
+package dev.metareward.cluster.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BenchCommandTest {
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = MetarewardCli.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void shouldPrintATableAndEndWithOneJsonObjectOfPositiveFigures() throws Exception {
+        Run r = run("bench", "--workload", "tiny", "--repeats", "1", "--warmup", "0", "--inner-steps", "2");
+        assertEquals(0, r.exitCode(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+        assertEquals("tiny", json.get("workload").asText());
+        assertEquals(2, json.get("inner_steps").asInt());
+        for (String key : List.of("meta_step_s", "inner_step_s", "tokens_per_s", "gflops", "gemm_peak_gflops",
+                "inner_step_ratio", "meta_step_ratio", "pytorch_meta_step_s")) {
+            assertTrue(json.hasNonNull(key) && json.get(key).isNumber(), key + " missing or not a number: " + json);
+            double value = json.get(key).asDouble();
+            assertTrue(value > 0 && Double.isFinite(value), key + " = " + value);
+        }
+        // The meta step holds D = 2 inner steps and a hypergradient: it cannot be faster than one inner step.
+        assertTrue(json.get("meta_step_s").asDouble() > json.get("inner_step_s").asDouble(), json.toString());
+        assertEquals(1.14 * 2 / 50, json.get("pytorch_meta_step_s").asDouble(), 1e-12);
+        assertTrue(r.out().contains("meta step") && r.out().contains("inner step") && r.out().contains("GEMM peak"),
+                r.out());
+        // Progress of every phase is reported on stderr (log lines when not on a terminal).
+        assertTrue(r.err().contains("meta steps") && r.err().contains("inner steps"), r.err());
+    }
+
+    @Test
+    void shouldRejectAnUnknownWorkloadNamingTheKnownOnes() {
+        Run r = run("bench", "--workload", "huge", "--repeats", "1");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("huge") && r.err().contains("tiny") && r.err().contains("small"), r.err());
+    }
+
+    @Test
+    void shouldRejectZeroRepeats() {
+        Run r = run("bench", "--repeats", "0");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--repeats"), r.err());
+    }
+}

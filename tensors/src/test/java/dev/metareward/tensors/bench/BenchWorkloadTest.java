@@ -1,0 +1,91 @@
+package dev.metareward.tensors.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.metareward.tensors.data.ByteTokenizer;
+import dev.metareward.tensors.data.PreferenceBatch;
+import dev.metareward.tensors.data.TokenBatch;
+import org.junit.jupiter.api.Test;
+
+/** The fixed workloads, their random data and the analytic FLOP count. */
+class BenchWorkloadTest {
+
+    @Test
+    void shouldFillEveryRowWithBosPromptScoredResponseAndEos() {
+        BenchWorkload tiny = BenchWorkload.tiny();
+        RandomTokenBatches data = RandomTokenBatches.forWorkload(tiny, 3);
+        TokenBatch batch = data.nextSftBatch(8);
+        assertEquals(8, batch.size());
+        assertEquals(64, batch.length());
+        for (int b = 0; b < batch.size(); b++) {
+            assertEquals(ByteTokenizer.BOS, batch.tokens()[b][0]);
+            assertEquals(ByteTokenizer.EOS, batch.tokens()[b][63]);
+            assertEquals(63, batch.lastIndex()[b]);
+            assertEquals(tiny.scoredPerSequence(), batch.scoredCount(b));
+            for (int t = 0; t < 64; t++) {
+                assertEquals(t >= 16, batch.scored()[b][t], "row " + b + " position " + t);
+                assertTrue(t == 0 || t == 63 || batch.tokens()[b][t] < 256, "a byte token at " + t);
+            }
+        }
+        PreferenceBatch pairs = data.nextPreferenceBatch(8);
+        assertArrayEquals(java.util.Arrays.copyOf(pairs.chosen().tokens()[0], 16),
+                java.util.Arrays.copyOf(pairs.rejected().tokens()[0], 16), "a pair shares its prompt");
+        assertNotEquals(java.util.Arrays.toString(pairs.chosen().tokens()[0]),
+                java.util.Arrays.toString(pairs.rejected().tokens()[0]));
+    }
+
+    @Test
+    void shouldReplayTheSameBatchesFromASeedAndARestoredPosition() {
+        RandomTokenBatches a = RandomTokenBatches.forWorkload(BenchWorkload.tiny().withInnerSteps(3), 7);
+        RandomTokenBatches b = RandomTokenBatches.forWorkload(BenchWorkload.tiny().withInnerSteps(3), 7);
+        byte[] start = a.position();
+        TokenBatch first = a.nextSftBatch(8);
+        TokenBatch second = a.nextSftBatch(8);
+        assertNotEquals(java.util.Arrays.deepToString(first.tokens()), java.util.Arrays.deepToString(second.tokens()));
+        assertArrayEquals(first.tokens(), b.nextSftBatch(8).tokens());
+        a.restorePosition(start);
+        assertArrayEquals(first.tokens(), a.nextSftBatch(8).tokens());
+        assertThrows(IllegalArgumentException.class, () -> a.nextSftBatch(4));
+    }
+
+    @Test
+    void shouldNameTheKnownWorkloadsWhenAskedForAnUnknownOne() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchWorkload.named("medium"));
+        assertTrue(e.getMessage().contains("medium") && e.getMessage().contains("tiny") && e.getMessage().contains("small"));
+        assertEquals(20, BenchWorkload.named("small").innerSteps());
+        assertTrue(BenchWorkload.tiny().withInnerSteps(2).innerStepsOverridden());
+    }
+
+    /**
+     * The tiny inner step counted by hand from the engine's GEMMs (B 8, T 64, n = 512 rows, d 128, f 512, r 8, h 4,
+     * V 259, m = 8 x 48 = 384 scored positions):
+     * forward per layer 2n d (4d + 2f) + 8 n r d + 4 B T^2 d = 201,326,592 + 4,194,304 + 16,777,216 = 222,298,112,
+     * so a 2-layer forward is 444,596,224 (reward and policy each); LM head 2 m d V = 25,460,736 forward, twice that
+     * backward; backward of layer 0: 4ndf + 2nd^2 + 6BT^2 d + 12nrd = 182,452,224; of layer 1 additionally
+     * 2BT^2 d + 6nd^2 + 4nrd: 243,269,632. Total 2 x 444,596,224 + 3 x 25,460,736 + 182,452,224 + 243,269,632.
+     */
+    @Test
+    void shouldCountTheTinyInnerStepAsDerivedByHand() {
+        TransformerFlops flops = new TransformerFlops(BenchWorkload.tiny().shape());
+        assertEquals(444_596_224.0, flops.forward(8));
+        assertEquals(182_452_224.0 + 243_269_632.0, flops.backward(8));
+        assertEquals(1_391_296_512.0, flops.innerStep(BenchWorkload.tiny()));
+    }
+
+    @Test
+    void shouldCountAMetaStepAsItsPartsAndGrowWithD() {
+        BenchWorkload w = BenchWorkload.tiny().withInnerSteps(2);
+        TransformerFlops flops = new TransformerFlops(w.shape());
+        double policy = flops.policyForwardBackward(8, 48);
+        double outer = flops.forward(16) + flops.lmHeadForward(16 * 48) + flops.policyForwardBackward(16, 48);
+        double expected = 2 * (flops.innerStep(w) + 2 * policy) + outer + flops.forward(16) + flops.backward(16);
+        assertEquals(expected, flops.metaStep(w), 1e-6 * expected);
+        // Each further inner step adds its forward step, its two reverse passes and its rows' reward forward+backward.
+        double perStep = flops.innerStep(w) + 2 * policy + flops.forward(8) + flops.backward(8);
+        assertEquals(48 * perStep, flops.metaStep(BenchWorkload.tiny()) - flops.metaStep(w), 1e-6 * perStep);
+    }
+}
