@@ -162,7 +162,8 @@ final class TrainCommand implements Callable<Integer> {
                 LOG.warn("starting a new run at version 0; the earlier checkpoints of {} were moved to {} "
                         + "(use --resume {} to continue a run instead)", out, previous, out);
             }
-            Files.writeString(out.resolve("resolved.conf"), "metareward " + config.render(true) + "\n");
+            // render() leaves out the root object's braces; with them the file parses back as HOCON.
+            Files.writeString(out.resolve("resolved.conf"), "metareward {\n" + config.render(true) + "}\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare run.output-dir " + out + ": " + e.getMessage(), e);
         }
