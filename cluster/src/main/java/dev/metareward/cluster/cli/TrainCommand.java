@@ -25,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +75,12 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         LocalComponents components = new LocalComponents(config, data, batcher, model);
-        RunResult result = metaTrain(config, components);
+        RunResult result;
+        List<Double> outerLoss;
+        try (OuterLossLog losses = resume != null ? OuterLossLog.resumed(out) : OuterLossLog.fresh(out)) {
+            result = metaTrain(config, components, losses);
+            outerLoss = losses.upTo(result.version());
+        }
         if (result.outcome() != RunResult.Outcome.COMPLETED) {
             System.err.printf("meta-training %s at phi version %d%s; checkpoint: %s%n", result.outcome(), result.version(),
                     result.error().map(e -> " (" + e.getMessage() + ")").orElse(""),
@@ -106,8 +110,6 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private final List<Double> outerLoss = Collections.synchronizedList(new ArrayList<>());
-
     /**
      * The config of a new run, or of the run in the --resume folder: its own resolved.conf unless --config is given
      * (a resumed run must keep the model shape and data of the checkpoints), with run.output-dir pinned to DIR.
@@ -129,12 +131,12 @@ final class TrainCommand implements Callable<Integer> {
         return configOptions.loadOr(resolved);
     }
 
-    private RunResult metaTrain(MetarewardConfig config, LocalComponents components) {
+    private RunResult metaTrain(MetarewardConfig config, LocalComponents components, OuterLossLog losses) {
         Progress progress = new Progress("meta-training", config.outer().steps());
         RunListener listener = new RunListener() {
             @Override
             public void onUpdate(UpdateEvent event) {
-                outerLoss.add(event.meanOuterLoss());
+                losses.record(event.version(), event.meanOuterLoss());
                 progress.step(String.format("v%d loss_PL %.4f", event.version(), event.meanOuterLoss()));
             }
 
