@@ -135,6 +135,11 @@ final class TrainCommand implements Callable<Integer> {
         Progress progress = new Progress("meta-training", config.outer().steps());
         RunListener listener = new RunListener() {
             @Override
+            public void onStart(long version, long targetVersion) {
+                progress.startAt(version, targetVersion);
+            }
+
+            @Override
             public void onUpdate(UpdateEvent event) {
                 losses.record(event.version(), event.meanOuterLoss());
                 progress.step(String.format("v%d loss_PL %.4f", event.version(), event.meanOuterLoss()));
