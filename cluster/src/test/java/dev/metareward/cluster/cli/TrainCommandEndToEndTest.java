@@ -1,10 +1,12 @@
 package dev.metareward.cluster.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
 import dev.metareward.tensors.report.DomainResult;
 import dev.metareward.tensors.report.TrainingReport;
@@ -89,6 +91,12 @@ class TrainCommandEndToEndTest {
         assertEquals(3L, number(report, "phi_version"));
         assertEquals("", report.provenance().get("resumed_from"));
         assertTrue(run.out().contains("kitchen") && run.out().contains("meta-test"), run.out());
+        assertFalse(run.err().contains("meta-training: stopped at"), "a completed run reads as stopped\n" + run.err());
+        // resolved.conf is the run's complete settings and loads back (train --resume relies on it)
+        MetarewardConfig resolved = MetarewardConfig.load(out().resolve("resolved.conf"));
+        assertEquals(3, resolved.outer().steps());
+        assertEquals(16, resolved.model().dModel());
+        assertEquals(data(), resolved.data().dir());
     }
 
     @Test
@@ -125,7 +133,8 @@ class TrainCommandEndToEndTest {
         }
 
         long target = stoppedAt + 2;
-        CliRun resumed = CliRun.of(resumeArgs("outer.steps=" + target, "training.checkpoint-every=1"));
+        // No --config and no model settings: a resume takes them from the run's resolved.conf.
+        CliRun resumed = CliRun.of("train", "--resume", out().toString(), "--set", "outer.steps=" + target);
 
         assertEquals(0, resumed.exitCode(), resumed.err());
         assertTrue(resumed.err().contains("resuming run 'local' from " + checkpointFile(stoppedAt)
@@ -134,6 +143,12 @@ class TrainCommandEndToEndTest {
         assertEquals(target, number(report, "phi_version"));
         assertEquals(checkpointFile(stoppedAt).toString(), report.provenance().get("resumed_from"));
         assertEquals(OptionalLong.of(target), newestCheckpointVersion());
+        assertTrue(resumed.err().contains("meta-training: " + target + "/" + target), resumed.err());
+        // The loss curve spans both processes: versions 1..V as the child logged them, then V+1 and V+2.
+        assertEquals(target, report.outerLoss().size(), report.outerLoss().toString());
+        List<Double> childLosses = loggedOuterLosses(read(log));
+        assertTrue(childLosses.size() >= stoppedAt, childLosses.toString());
+        assertEquals(childLosses.subList(0, (int) stoppedAt), report.outerLoss().subList(0, (int) stoppedAt));
     }
 
     @Test
@@ -156,6 +171,21 @@ class TrainCommandEndToEndTest {
         assertEquals(5L, number(report, "phi_version"));
         assertTrue(resumed.err().contains("skipped corrupt newer checkpoint(s) [" + newest + "]"), resumed.err());
         assertEquals(List.of(3L, 4L, 5L), checkpointVersions());
+        assertEquals(5, report.outerLoss().size(), report.outerLoss().toString());
+    }
+
+    @Test
+    void shouldRefuseToResumeWithAnotherModelShapeAndKeepTheRunsSettings() throws Exception {
+        assertEquals(0, CliRun.of(tinyTrainArgs("outer.steps=1")).exitCode());
+        String settings = Files.readString(out().resolve("resolved.conf"));
+
+        CliRun run = CliRun.of("train", "--resume", out().toString(), "--set", "model.lora-rank=4");
+
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("error: --resume " + out() + ": checkpoint " + checkpointFile(1))
+                && run.err().contains("different model shape"), run.err());
+        assertEquals(settings, Files.readString(out().resolve("resolved.conf")),
+                "a refused resume must leave the settings of the checkpoints' run in place");
     }
 
     @Test
@@ -176,6 +206,25 @@ class TrainCommandEndToEndTest {
         assertTrue(run.err().contains("--resume " + missing) && run.err().contains("no checkpoints folder"),
                 run.err());
         assertTrue(Files.notExists(missing), "a failed --resume must not create the folder");
+    }
+
+    @Test
+    void shouldRequireAConfigUnlessResuming() {
+        CliRun run = CliRun.of("train", "--set", "outer.steps=1");
+
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("missing --config FILE"), run.err());
+    }
+
+    /** The mean outer loss of each version as the reward coordinator logged it, in version order. */
+    private static List<Double> loggedOuterLosses(String log) {
+        Matcher m = Pattern.compile("phi version (\\d+) \\(from .*, mean loss_PL (\\S+)\\)").matcher(log);
+        List<Double> losses = new ArrayList<>();
+        while (m.find()) {
+            assertEquals(losses.size() + 1, Long.parseLong(m.group(1)), log);
+            losses.add(Double.parseDouble(m.group(2)));
+        }
+        return losses;
     }
 
     private List<String> resumeArgs(String... more) {
