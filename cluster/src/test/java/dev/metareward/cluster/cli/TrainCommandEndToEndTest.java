@@ -189,6 +189,25 @@ class TrainCommandEndToEndTest {
     }
 
     @Test
+    void shouldSelectTheBestPhiWhenATrainingDomainHasNoEvaluationPairs() throws Exception {
+        CliRun gen = CliRun.of("gen-data", "--out", data().toString(), "--domains", "4", "--per-domain", "20",
+                "--sft-per-domain", "40");
+        assertEquals(0, gen.exitCode(), gen.err());
+        // A fixed evaluation split with pairs of books and dvd only: electronics has none.
+        Pattern evaluated = Pattern.compile("\"domain\"\\s*:\\s*\"(books|dvd)\"");
+        List<String> evalPairs = Files.readAllLines(data().resolve("pref.jsonl")).stream()
+                .filter(line -> evaluated.matcher(line).find()).limit(8).toList();
+        Files.write(data().resolve("pref.eval.jsonl"), evalPairs);
+
+        CliRun run = CliRun.of(tinyTrainArgs("outer.steps=1"));
+
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.err().contains("(new best)")
+                && run.err().contains("meta-test uses the best phi by training-domain PL accuracy: version 1"),
+                "the evaluator's selection metric must stay finite\n" + run.err());
+    }
+
+    @Test
     void shouldRejectABadSettingWithExitCode2NamingTheKey() {
         CliRun run = CliRun.of(tinyTrainArgs("outer.steps=3", "inner.beta=0"));
 
