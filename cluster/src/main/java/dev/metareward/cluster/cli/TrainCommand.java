@@ -160,9 +160,8 @@ final class TrainCommand implements Callable<Integer> {
             progress.close();
             throw new UserInputException((resume != null ? "--resume " + resume + ": " : "") + e.getMessage(), e);
         }
-        // Only now: a resume that was refused must leave the settings of the checkpoints' run in place.
-        writeResolvedConfig(config, config.run().outputDir());
         // SIGTERM / Ctrl-C: stop the run cleanly (final checkpoint) before the JVM exits; the exit code is non-zero.
+        // Registered first thing, so that no moment of the run is without it.
         Thread hook = new Thread(() -> {
             run.requestStop("the process received a termination signal");
             RunResult stopped = run.awaitResult();
@@ -171,9 +170,16 @@ final class TrainCommand implements Callable<Integer> {
         }, "metareward-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            // Only now: a resume that was refused must leave the settings of the checkpoints' run in place.
+            writeResolvedConfig(config, config.run().outputDir());
             RunResult result = run.awaitResult();
             result.resumedFrom().ifPresent(p -> LOG.info("resumed from {}", p));
             return result;
+        } catch (RuntimeException e) {
+            // A failing command must not leave the run's threads behind (the CLI also runs embedded, e.g. in tests).
+            run.requestStop("the train command failed: " + e.getMessage());
+            run.awaitResult();
+            throw e;
         } finally {
             progress.close();
             try {
