@@ -91,7 +91,7 @@ class TrainCommandEndToEndTest {
         assertEquals(3L, number(report, "phi_version"));
         assertEquals("", report.provenance().get("resumed_from"));
         assertTrue(run.out().contains("kitchen") && run.out().contains("meta-test"), run.out());
-        assertFalse(run.err().contains("meta-training: stopped at"), "a completed run reads as stopped\n" + run.err());
+        assertFalse(run.err().contains("meta-training: stopped at"), "a completed run must not read as stopped\n" + run.err());
         // resolved.conf is the run's complete settings and loads back (train --resume relies on it)
         MetarewardConfig resolved = MetarewardConfig.load(out().resolve("resolved.conf"));
         assertEquals(3, resolved.outer().steps());
