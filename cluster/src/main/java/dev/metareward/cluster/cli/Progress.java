@@ -14,7 +14,7 @@ final class Progress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
 
     private final String task;
-    private final long total;
+    private long total;
     private final ProgressBar bar;
     private long done;
     private long lastLoggedDecile = -1;
@@ -27,6 +27,20 @@ final class Progress implements AutoCloseable {
                 ? new ProgressBarBuilder().setTaskName(task).setInitialMax(this.total)
                         .setStyle(ProgressBarStyle.ASCII).continuousUpdate().build()
                 : null;
+    }
+
+    /**
+     * Re-bases the bar when the work starts part-way, e.g. a resumed run at version {@code position} of
+     * {@code total}: the bar then shows versions, and a run that reaches its target does not read as stopped.
+     */
+    synchronized void startAt(long position, long total) {
+        this.total = Math.max(1, total);
+        this.done = position;
+        this.lastLoggedDecile = position * 10 / this.total;
+        if (bar != null) {
+            bar.maxHint(this.total);
+            bar.stepTo(position);
+        }
     }
 
     /** Advances by one unit of work and shows {@code message} (e.g. the current loss) beside the bar. */

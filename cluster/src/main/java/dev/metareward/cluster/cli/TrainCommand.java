@@ -6,6 +6,7 @@ import dev.metareward.actors.run.RunOptions;
 import dev.metareward.actors.run.RunResult;
 import dev.metareward.cluster.local.LocalComponents;
 import dev.metareward.config.MetarewardConfig;
+import dev.metareward.tensors.checkpoint.CheckpointMismatchException;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.data.DataSets;
 import dev.metareward.tensors.data.MultiDomainData;
@@ -24,7 +25,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,28 +45,24 @@ import picocli.CommandLine.Option;
         description = "Run the whole pipeline: data, base warm start, meta-training, meta-test on held-out domains, report.")
 final class TrainCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
+    /** The run's settings as resolved, written into its output folder; --resume reads them back. */
+    static final String RESOLVED_CONFIG = "resolved.conf";
 
     @Mixin
     ConfigOptions configOptions;
 
     @Option(names = "--resume", paramLabel = "DIR",
             description = "Continue the run whose output folder is DIR from its newest valid checkpoint "
-                    + "(phi, optimizer, version, data positions). Without it, a run starts at version 0 and moves "
-                    + "earlier checkpoints of its output folder to checkpoints.previous/.")
+                    + "(phi, optimizer, version, data positions) with the settings in DIR/resolved.conf (or --config); "
+                    + "--set overrides apply on top, e.g. a larger outer.steps. Without it, a run starts at version 0 "
+                    + "and moves earlier checkpoints of its output folder to checkpoints.previous/.")
     Path resume;
 
     @Override
     public Integer call() {
-        if (resume != null) {
-            configOptions.overrides.add("run.output-dir=\"" + resume.toString().replace("\"", "\\\"") + "\"");
-        }
-        MetarewardConfig config = configOptions.load();
+        MetarewardConfig config = loadConfig();
         Path out = config.run().outputDir();
-        if (resume != null && !Files.isDirectory(out.resolve("checkpoints"))) {
-            throw new UserInputException("--resume " + resume + ": no checkpoints folder there; expected the output "
-                    + "folder of an earlier run (its run.output-dir)");
-        }
-        prepareOutput(config, out, resume != null);
+        prepareOutput(out, resume != null);
         long started = System.nanoTime();
 
         MultiDomainData data = DataSets.loadOrGenerate(config);
@@ -79,7 +75,12 @@ final class TrainCommand implements Callable<Integer> {
         }
 
         LocalComponents components = new LocalComponents(config, data, batcher, model);
-        RunResult result = metaTrain(config, components);
+        RunResult result;
+        List<Double> outerLoss;
+        try (OuterLossLog losses = resume != null ? OuterLossLog.resumed(out) : OuterLossLog.fresh(out)) {
+            result = metaTrain(config, components, losses);
+            outerLoss = losses.upTo(result.version());
+        }
         if (result.outcome() != RunResult.Outcome.COMPLETED) {
             System.err.printf("meta-training %s at phi version %d%s; checkpoint: %s%n", result.outcome(), result.version(),
                     result.error().map(e -> " (" + e.getMessage() + ")").orElse(""),
@@ -109,14 +110,38 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private final List<Double> outerLoss = Collections.synchronizedList(new ArrayList<>());
+    /**
+     * The config of a new run, or of the run in the --resume folder: its own resolved.conf unless --config is given
+     * (a resumed run must keep the model shape and data of the checkpoints), with run.output-dir pinned to DIR.
+     */
+    private MetarewardConfig loadConfig() {
+        if (resume == null) {
+            return configOptions.load();
+        }
+        if (!Files.isDirectory(resume.resolve("checkpoints"))) {
+            throw new UserInputException("--resume " + resume + ": no checkpoints folder there; expected the output "
+                    + "folder of an earlier run (its run.output-dir)");
+        }
+        Path resolved = resume.resolve(RESOLVED_CONFIG);
+        if (!configOptions.hasFile() && !Files.isRegularFile(resolved)) {
+            throw new UserInputException("--resume " + resume + ": no " + RESOLVED_CONFIG + " there to take the "
+                    + "run's settings from; pass the run's --config FILE and --set overrides");
+        }
+        configOptions.overrides.add("run.output-dir=\"" + resume.toString().replace("\"", "\\\"") + "\"");
+        return configOptions.loadOr(resolved);
+    }
 
-    private RunResult metaTrain(MetarewardConfig config, LocalComponents components) {
+    private RunResult metaTrain(MetarewardConfig config, LocalComponents components, OuterLossLog losses) {
         Progress progress = new Progress("meta-training", config.outer().steps());
         RunListener listener = new RunListener() {
             @Override
+            public void onStart(long version, long targetVersion) {
+                progress.startAt(version, targetVersion);
+            }
+
+            @Override
             public void onUpdate(UpdateEvent event) {
-                outerLoss.add(event.meanOuterLoss());
+                losses.record(event.version(), event.meanOuterLoss());
                 progress.step(String.format("v%d loss_PL %.4f", event.version(), event.meanOuterLoss()));
             }
 
@@ -127,9 +152,16 @@ final class TrainCommand implements Callable<Integer> {
                         event.newBest() ? " (new best)" : "");
             }
         };
-        LocalTrainingRun run = LocalTrainingRun.start(config, components.build(), listener,
-                RunOptions.defaults().withResume(resume != null));
+        LocalTrainingRun run;
+        try {
+            run = LocalTrainingRun.start(config, components.build(), listener,
+                    RunOptions.defaults().withResume(resume != null));
+        } catch (CheckpointMismatchException e) {
+            progress.close();
+            throw new UserInputException((resume != null ? "--resume " + resume + ": " : "") + e.getMessage(), e);
+        }
         // SIGTERM / Ctrl-C: stop the run cleanly (final checkpoint) before the JVM exits; the exit code is non-zero.
+        // Registered first thing, so that no moment of the run is without it.
         Thread hook = new Thread(() -> {
             run.requestStop("the process received a termination signal");
             RunResult stopped = run.awaitResult();
@@ -138,9 +170,16 @@ final class TrainCommand implements Callable<Integer> {
         }, "metareward-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
+            // Only now: a resume that was refused must leave the settings of the checkpoints' run in place.
+            writeResolvedConfig(config, config.run().outputDir());
             RunResult result = run.awaitResult();
             result.resumedFrom().ifPresent(p -> LOG.info("resumed from {}", p));
             return result;
+        } catch (RuntimeException e) {
+            // A failing command must not leave the run's threads behind (the CLI also runs embedded, e.g. in tests).
+            run.requestStop("the train command failed: " + e.getMessage());
+            run.awaitResult();
+            throw e;
         } finally {
             progress.close();
             try {
@@ -151,7 +190,16 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static void prepareOutput(MetarewardConfig config, Path out, boolean resuming) {
+    private static void writeResolvedConfig(MetarewardConfig config, Path out) {
+        try {
+            // render() leaves out the root object's braces; with them the file parses back (train --resume reads it).
+            Files.writeString(out.resolve(RESOLVED_CONFIG), "metareward {\n" + config.render(true) + "}\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + out.resolve(RESOLVED_CONFIG) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void prepareOutput(Path out, boolean resuming) {
         try {
             Files.createDirectories(out);
             Path checkpoints = out.resolve("checkpoints");
@@ -162,7 +210,6 @@ final class TrainCommand implements Callable<Integer> {
                 LOG.warn("starting a new run at version 0; the earlier checkpoints of {} were moved to {} "
                         + "(use --resume {} to continue a run instead)", out, previous, out);
             }
-            Files.writeString(out.resolve("resolved.conf"), "metareward " + config.render(true) + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare run.output-dir " + out + ": " + e.getMessage(), e);
         }

@@ -68,8 +68,8 @@ public final class LocalComponents {
 
     /**
      * The evaluator's check of a phi snapshot: a budgeted meta-test (meta-test.evaluator-steps) on every domain, then
-     * PL accuracy on the training domains' evaluation pairs (the paper's model-selection rule) and on all pairs of
-     * each held-out domain (reported, never used for selection).
+     * PL accuracy on the training domains' evaluation pairs (the paper's model-selection rule; domains without
+     * evaluation pairs are left out) and on all pairs of each held-out domain (reported, never used for selection).
      */
     private PhiEvaluation budgetedEvaluation() {
         TransformerModel model = copyOfModel();
@@ -81,6 +81,10 @@ public final class LocalComponents {
             long total = 0;
             for (String domain : config.data().trainingDomains()) {
                 DomainData d = data.domain(domain);
+                if (d.prefEval().isEmpty()) {
+                    // Its accuracy is NaN, and NaN * 0 would turn the whole selection metric into NaN.
+                    continue;
+                }
                 double accuracy = evaluation.plAccuracy(evaluation.fineTune(d, phi, steps), d.prefEval());
                 correct += accuracy * d.prefEval().size();
                 total += d.prefEval().size();
