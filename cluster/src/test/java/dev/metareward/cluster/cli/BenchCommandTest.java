@@ -5,36 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class BenchCommandTest {
 
-    private record Run(int exitCode, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = MetarewardCli.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void shouldPrintATableAndEndWithOneJsonObjectOfPositiveFigures() throws Exception {
-        Run r = run("bench", "--workload", "tiny", "--repeats", "1", "--warmup", "0", "--inner-steps", "2");
+        CliRun r = run("bench", "--workload", "tiny", "--repeats", "1", "--warmup", "0", "--inner-steps", "2");
         assertEquals(0, r.exitCode(), r.err());
         String[] lines = r.out().strip().split("\n");
         JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
@@ -57,14 +39,14 @@ class BenchCommandTest {
 
     @Test
     void shouldRejectAnUnknownWorkloadNamingTheKnownOnes() {
-        Run r = run("bench", "--workload", "huge", "--repeats", "1");
+        CliRun r = run("bench", "--workload", "huge", "--repeats", "1");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("huge") && r.err().contains("tiny") && r.err().contains("small"), r.err());
     }
 
     @Test
     void shouldRejectZeroRepeats() {
-        Run r = run("bench", "--repeats", "0");
+        CliRun r = run("bench", "--repeats", "0");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("--repeats"), r.err());
     }
