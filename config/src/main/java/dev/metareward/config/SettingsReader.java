@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigOrigin;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -169,9 +168,5 @@ final class SettingsReader {
             problem(name, expected + " but was " + config.getValue(key(name)).render());
         }
         return placeholder;
-    }
-
-    static List<String> newProblemList() {
-        return new ArrayList<>();
     }
 }

@@ -15,7 +15,6 @@ import dev.metareward.tensors.eval.Sampler;
 import dev.metareward.tensors.model.PolicyModel;
 import dev.metareward.tensors.model.RewardModel;
 import dev.metareward.tensors.report.DomainResult;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,10 +131,5 @@ public final class HeldOutEvaluation {
         Arrays.sort(sorted);
         int m = sorted.length / 2;
         return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
-    }
-
-    /** Method names in report order. */
-    public static List<String> methods() {
-        return new ArrayList<>(List.of(SFT, META_TEST_INITIAL_PHI, META_TEST));
     }
 }
