@@ -21,9 +21,6 @@ public record DeviceSettings(Backend backend, List<Integer> gpus) {
                 r.problem("gpus", "expected GPU ordinals >= 0 but found " + g);
             }
         }
-        if ("cuda".equals(backend) && gpus.isEmpty()) {
-            r.problem("gpus", "expected at least one GPU ordinal when backend = \"cuda\"");
-        }
         return new DeviceSettings("cuda".equals(backend) ? Backend.CUDA : Backend.CPU, gpus);
     }
 }

@@ -61,9 +61,11 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
             throw new ConfigError(List.of(e.getMessage()));
         }
         SettingsReader r = new SettingsReader(resolved, ROOT, problems);
+        DataSettings data = DataSettings.read(r.child("data"));
+        DeviceSettings device = DeviceSettings.read(r.child("device"));
         MetarewardConfig config = new MetarewardConfig(
                 RunSettings.read(r.child("run")),
-                DataSettings.read(r.child("data")),
+                data,
                 ModelSettings.read(r.child("model")),
                 BaseSettings.read(r.child("base")),
                 InnerSettings.read(r.child("inner")),
@@ -72,14 +74,18 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
                 MetaTestSettings.read(r.child("meta-test")),
                 TrainingSettings.read(r.child("training")),
                 TimeoutSettings.read(r.child("timeouts")),
-                DeviceSettings.read(r.child("device")),
-                ClusterSettings.read(r.child("cluster")),
+                device,
+                ClusterSettings.read(r.child("cluster"), data, device),
                 MetricsSettings.read(r.child("metrics")),
                 resolved);
         if (config.hypergradient().mode() == HypergradientSettings.Mode.TRUNCATED
                 && config.hypergradient().truncation() > config.inner().steps()) {
             r.child("hypergradient").problem("truncation", "expected K <= inner.steps (" + config.inner().steps()
                     + ") but was " + config.hypergradient().truncation());
+        }
+        if (device.backend() == DeviceSettings.Backend.CUDA && !config.cluster().enabled() && device.gpus().isEmpty()) {
+            r.child("device").problem("gpus", "expected at least one GPU ordinal when backend = \"cuda\" (a cluster "
+                    + "lists them per node instead)");
         }
         if (!problems.isEmpty()) {
             throw new ConfigError(problems);

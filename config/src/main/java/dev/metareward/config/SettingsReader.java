@@ -4,8 +4,10 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigOrigin;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads typed values under one prefix and collects every problem instead of stopping at the first,
@@ -15,15 +17,26 @@ final class SettingsReader {
     private final Config config;
     private final String prefix;
     private final List<String> problems;
+    /** How problems name keys under this reader (differs from {@code prefix} inside list elements). */
+    private final String displayPrefix;
 
     SettingsReader(Config config, String prefix, List<String> problems) {
+        this(config, prefix, problems, prefix);
+    }
+
+    private SettingsReader(Config config, String prefix, List<String> problems, String displayPrefix) {
         this.config = config;
         this.prefix = prefix;
         this.problems = problems;
+        this.displayPrefix = displayPrefix;
     }
 
     SettingsReader child(String name) {
-        return new SettingsReader(config, key(name), problems);
+        return new SettingsReader(config, key(name), problems, displayKey(name));
+    }
+
+    private String displayKey(String name) {
+        return displayPrefix.isEmpty() ? name : displayPrefix + "." + name;
     }
 
     String key(String name) {
@@ -46,7 +59,12 @@ final class SettingsReader {
     }
 
     void problem(String name, String message) {
-        problems.add("'" + key(name) + "' (" + where(name) + "): " + message);
+        problems.add("'" + displayKey(name) + "' (" + where(name) + "): " + message);
+    }
+
+    /** True when {@code name} is set (for optional keys inside list elements, which have no reference default). */
+    boolean has(String name) {
+        return config.hasPath(key(name));
     }
 
     String string(String name) {
@@ -147,6 +165,44 @@ final class SettingsReader {
         } catch (ConfigException e) {
             return fail(name, "expected a list of integers", List.of());
         }
+    }
+
+    /** A size in bytes such as 64m or 8k (HOCON size syntax), within [min, max]. */
+    long bytesIn(String name, long min, long max) {
+        try {
+            long v = config.getBytes(key(name));
+            if (v < min || v > max) {
+                problem(name, "expected a size in [" + min + ", " + max + "] bytes but was " + v);
+            }
+            return v;
+        } catch (ConfigException e) {
+            return fail(name, "expected a size such as 64m or 8k", min);
+        }
+    }
+
+    /**
+     * A list of objects; each element gets a reader whose keys read like {@code cluster.nodes[2].host} and whose
+     * unknown keys (not among {@code allowedKeys}) are reported, since the unknown-key check does not enter lists.
+     */
+    List<SettingsReader> objects(String name, Set<String> allowedKeys) {
+        List<? extends Config> list;
+        try {
+            list = config.getConfigList(key(name));
+        } catch (ConfigException e) {
+            return fail(name, "expected a list of objects", List.of());
+        }
+        List<SettingsReader> readers = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            Config element = list.get(i);
+            SettingsReader reader = new SettingsReader(element, "", problems, key(name) + "[" + i + "]");
+            for (String k : element.root().keySet()) {
+                if (!allowedKeys.contains(k)) {
+                    reader.problem(k, "unknown setting; expected keys among " + new TreeSet<>(allowedKeys));
+                }
+            }
+            readers.add(reader);
+        }
+        return readers;
     }
 
     Duration duration(String name) {
