@@ -2,6 +2,7 @@ package dev.metareward.cluster.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.metareward.cluster.run.Progress;
 import dev.metareward.tensors.bench.BenchWorkload;
 import dev.metareward.tensors.bench.WorkloadBenchmark;
 import dev.metareward.tensors.model.transformer.ModelShape;

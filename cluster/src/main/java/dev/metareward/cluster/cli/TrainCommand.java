@@ -5,29 +5,18 @@ import dev.metareward.actors.run.RunListener;
 import dev.metareward.actors.run.RunOptions;
 import dev.metareward.actors.run.RunResult;
 import dev.metareward.cluster.local.LocalComponents;
+import dev.metareward.cluster.run.FinalReport;
+import dev.metareward.cluster.run.OuterLossLog;
+import dev.metareward.cluster.run.PreparedRun;
+import dev.metareward.cluster.run.Progress;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.checkpoint.CheckpointMismatchException;
-import dev.metareward.tensors.data.Batcher;
-import dev.metareward.tensors.data.DataSets;
-import dev.metareward.tensors.data.MultiDomainData;
-import dev.metareward.tensors.data.SplitMix64;
-import dev.metareward.tensors.data.Tokenizer;
-import dev.metareward.tensors.data.Tokenizers;
-import dev.metareward.tensors.model.transformer.TransformerModel;
-import dev.metareward.tensors.pipeline.BaseWarmStart;
-import dev.metareward.tensors.pipeline.Fingerprints;
-import dev.metareward.tensors.pipeline.HeldOutEvaluation;
-import dev.metareward.tensors.report.DomainResult;
-import dev.metareward.tensors.report.TrainingReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -65,20 +54,11 @@ final class TrainCommand implements Callable<Integer> {
         prepareOutput(out, resume != null);
         long started = System.nanoTime();
 
-        MultiDomainData data = DataSets.loadOrGenerate(config);
-        Tokenizer tokenizer = Tokenizers.fromSetting(config.model().tokenizer());
-        Batcher batcher = Batcher.forModel(tokenizer, config.model());
-        TransformerModel model = TransformerModel.create(config.model(), tokenizer.vocabSize(),
-                SplitMix64.derive(config.run().seed(), "base-init"));
-        try (Progress progress = new Progress("base warm start", config.base().steps())) {
-            BaseWarmStart.prepare(config, data, batcher, model, (phase, done, total, message) -> progress.step(message));
-        }
-
-        LocalComponents components = new LocalComponents(config, data, batcher, model);
+        PreparedRun prepared = PreparedRun.prepare(config);
         RunResult result;
         List<Double> outerLoss;
         try (OuterLossLog losses = resume != null ? OuterLossLog.resumed(out) : OuterLossLog.fresh(out)) {
-            result = metaTrain(config, components, losses);
+            result = metaTrain(config, prepared.components(), losses);
             outerLoss = losses.upTo(result.version());
         }
         if (result.outcome() != RunResult.Outcome.COMPLETED) {
@@ -93,20 +73,8 @@ final class TrainCommand implements Callable<Integer> {
             return b.phi();
         }).orElseGet(() -> result.phi().orElseThrow());
 
-        HeldOutEvaluation evaluation = new HeldOutEvaluation(config, model.policy(), model.reward(), batcher,
-                components.judge());
-        List<DomainResult> results = new ArrayList<>();
-        try (Progress progress = new Progress("meta-test", 2L * config.data().heldOutDomains().size())) {
-            for (String domain : config.data().heldOutDomains()) {
-                results.add(evaluation.evaluate(data.domain(domain), components.initialPhi(), phi,
-                        (phase, done, total, message) -> progress.step(domain + ": " + message)));
-            }
-        }
-        TrainingReport report = new TrainingReport(config.run().id(), provenance(config, data, result, started),
-                outerLoss, results);
-        report.write(out);
-        System.out.println(ResultTable.format(report));
-        System.out.println("report, plots and checkpoints: " + out.toAbsolutePath());
+        FinalReport.write(prepared, phi, outerLoss, result.version(),
+                result.resumedFrom().map(Path::toString).orElse(""), started);
         return 0;
     }
 
@@ -224,21 +192,5 @@ final class TrainCommand implements Callable<Integer> {
                 Files.delete(p);
             }
         }
-    }
-
-    private static Map<String, Object> provenance(MetarewardConfig config, MultiDomainData data, RunResult result,
-                                                  long startedNanos) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("run_id", config.run().id());
-        p.put("seed", config.run().seed());
-        p.put("data", data.location());
-        p.put("data_sha256", Fingerprints.ofData(data));
-        p.put("config_sha256", Fingerprints.of(config.render(false)));
-        p.put("phi_version", result.version());
-        p.put("resumed_from", result.resumedFrom().map(Path::toString).orElse(""));
-        p.put("java", System.getProperty("java.version"));
-        p.put("nd4j_backend", org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName());
-        p.put("wall_seconds", (System.nanoTime() - startedNanos) / 1e9);
-        return p;
     }
 }

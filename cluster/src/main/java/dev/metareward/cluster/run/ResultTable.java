@@ -1,4 +1,4 @@
-package dev.metareward.cluster.cli;
+package dev.metareward.cluster.run;
 
 import dev.metareward.tensors.report.DomainResult;
 import dev.metareward.tensors.report.TrainingReport;
@@ -6,11 +6,11 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /** Formats a training report's held-out results as a plain-text table for the terminal. */
-final class ResultTable {
+public final class ResultTable {
     private ResultTable() {
     }
 
-    static String format(TrainingReport report) {
+    public static String format(TrainingReport report) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%nHeld-out results (PL accuracy, Eq. 26, on all preference pairs of each held-out domain)%n"));
         sb.append(String.format("%-14s %-24s %8s %9s  %s%n", "domain", "policy", "PL acc", "win rate",

@@ -1,4 +1,4 @@
-package dev.metareward.cluster.cli;
+package dev.metareward.cluster.run;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -20,10 +20,10 @@ import org.slf4j.LoggerFactory;
  * report and plot show the whole curve, not only the versions trained since the resume. Thread-safe: the coordinator
  * records, the command reads at the end.
  */
-final class OuterLossLog implements AutoCloseable {
+public final class OuterLossLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OuterLossLog.class);
 
-    static final String FILE = "outer-loss.tsv";
+    public static final String FILE = "outer-loss.tsv";
 
     private final Path file;
     /** Later lines win: versions past a resumed checkpoint are trained again and recorded again. */
@@ -37,13 +37,13 @@ final class OuterLossLog implements AutoCloseable {
     }
 
     /** A new run: starts an empty log, replacing the one of an earlier run in {@code outputDir}. */
-    static OuterLossLog fresh(Path outputDir) {
+    public static OuterLossLog fresh(Path outputDir) {
         Path file = outputDir.resolve(FILE);
         return new OuterLossLog(file, new TreeMap<>(), open(file, StandardOpenOption.TRUNCATE_EXISTING));
     }
 
     /** A resumed run: keeps what earlier processes recorded in {@code outputDir} and appends to it. */
-    static OuterLossLog resumed(Path outputDir) {
+    public static OuterLossLog resumed(Path outputDir) {
         Path file = outputDir.resolve(FILE);
         TreeMap<Long, Double> losses = new TreeMap<>();
         if (Files.isRegularFile(file)) {
@@ -85,7 +85,7 @@ final class OuterLossLog implements AutoCloseable {
     }
 
     /** Records the mean outer loss that produced {@code version}; written through so a killed run keeps it. */
-    synchronized void record(long version, double loss) {
+    public synchronized void record(long version, double loss) {
         lossByVersion.put(version, loss);
         if (writer == null) {
             return;
@@ -102,7 +102,7 @@ final class OuterLossLog implements AutoCloseable {
     }
 
     /** The loss of versions 1..{@code lastVersion} in order; versions never recorded are left out, with a warning. */
-    synchronized List<Double> upTo(long lastVersion) {
+    public synchronized List<Double> upTo(long lastVersion) {
         List<Double> losses = new ArrayList<>();
         List<Long> missing = new ArrayList<>();
         for (long v = 1; v <= lastVersion; v++) {

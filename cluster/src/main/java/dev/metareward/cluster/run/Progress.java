@@ -1,4 +1,4 @@
-package dev.metareward.cluster.cli;
+package dev.metareward.cluster.run;
 
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * Progress of a long phase: a progress bar when stderr is a terminal, otherwise a log line every ~10% (CI logs and
  * redirected output stay readable).
  */
-final class Progress implements AutoCloseable {
+public final class Progress implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
 
     private final String task;
@@ -20,7 +20,7 @@ final class Progress implements AutoCloseable {
     private long lastLoggedDecile = -1;
     private String extra = "";
 
-    Progress(String task, long total) {
+    public Progress(String task, long total) {
         this.task = task;
         this.total = Math.max(1, total);
         this.bar = System.console() != null
@@ -33,7 +33,7 @@ final class Progress implements AutoCloseable {
      * Re-bases the bar when the work starts part-way, e.g. a resumed run at version {@code position} of
      * {@code total}: the bar then shows versions, and a run that reaches its target does not read as stopped.
      */
-    synchronized void startAt(long position, long total) {
+    public synchronized void startAt(long position, long total) {
         this.total = Math.max(1, total);
         this.done = position;
         this.lastLoggedDecile = position * 10 / this.total;
@@ -44,7 +44,7 @@ final class Progress implements AutoCloseable {
     }
 
     /** Advances by one unit of work and shows {@code message} (e.g. the current loss) beside the bar. */
-    synchronized void step(String message) {
+    public synchronized void step(String message) {
         done++;
         extra = message;
         if (bar != null) {
