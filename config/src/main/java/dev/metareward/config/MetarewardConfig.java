@@ -28,6 +28,7 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
                                Config resolved) {
 
     public static final String ROOT = "metareward";
+    private static final String PEKKO_PREFIX = "pekko.";
 
     /** Loads {@code file} over the reference settings, applies {@code overrides} ("key=value", HOCON syntax) last. */
     public static MetarewardConfig load(Path file, List<String> overrides) {
@@ -127,7 +128,8 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
             throw new ConfigError(List.of("override \"" + override + "\": expected key=value, e.g. outer.steps=10"));
         }
         String key = override.substring(0, eq).trim();
-        String path = key.startsWith(ROOT + ".") ? key : ROOT + "." + key;
+        // pekko.* passes through untouched, like a pekko section in the file (e.g. the split-brain resolver's timing).
+        String path = key.startsWith(ROOT + ".") || key.startsWith(PEKKO_PREFIX) ? key : ROOT + "." + key;
         return ConfigFactory.parseString(path + " = " + override.substring(eq + 1),
                 ConfigParseOptions.defaults().setOriginDescription("override " + override));
     }

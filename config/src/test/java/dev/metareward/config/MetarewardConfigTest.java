@@ -76,6 +76,14 @@ class MetarewardConfigTest {
     }
 
     @Test
+    void shouldPassPekkoOverridesThroughUnprefixed() throws IOException {
+        MetarewardConfig config = MetarewardConfig.load(write("metareward.inner.steps = 4"),
+                List.of("pekko.cluster.split-brain-resolver.stable-after=3s", "inner.steps=5"));
+        assertEquals("3s", config.resolved().getString("pekko.cluster.split-brain-resolver.stable-after"));
+        assertEquals(5, config.inner().steps());
+    }
+
+    @Test
     void shouldRejectWrongTypeNamingKeyAndExpectation() throws IOException {
         ConfigError e = failure("metareward.inner.steps = \"many\"");
         assertTrue(e.getMessage().contains("'metareward.inner.steps' (") && e.getMessage().contains("run.conf:1"),
