@@ -20,12 +20,15 @@ import java.util.TreeSet;
  * Every setting of a run, typed and validated. Built from one HOCON file layered over {@code reference.conf};
  * instances are passed around explicitly (never held in statics) so two nodes with different settings can
  * share a JVM in tests.
+ *
+ * <p>{@code resolved} is the user's settings over every reference.conf on the class path; {@code user} is the file
+ * and overrides alone (a cluster node layers its own Pekko defaults between the two).
  */
 public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings model, BaseSettings base,
                                InnerSettings inner, OuterSettings outer, HypergradientSettings hypergradient,
                                MetaTestSettings metaTest, TrainingSettings training, TimeoutSettings timeouts,
                                DeviceSettings device, ClusterSettings cluster, MetricsSettings metrics,
-                               Config resolved) {
+                               Config resolved, Config user) {
 
     public static final String ROOT = "metareward";
     private static final String PEKKO_PREFIX = "pekko.";
@@ -78,7 +81,7 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
                 device,
                 ClusterSettings.read(r.child("cluster"), data, device),
                 MetricsSettings.read(r.child("metrics")),
-                resolved);
+                resolved, user);
         if (config.hypergradient().mode() == HypergradientSettings.Mode.TRUNCATED
                 && config.hypergradient().truncation() > config.inner().steps()) {
             r.child("hypergradient").problem("truncation", "expected K <= inner.steps (" + config.inner().steps()

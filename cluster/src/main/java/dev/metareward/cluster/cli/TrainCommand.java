@@ -7,6 +7,7 @@ import dev.metareward.actors.run.RunResult;
 import dev.metareward.cluster.local.LocalComponents;
 import dev.metareward.cluster.run.FinalReport;
 import dev.metareward.cluster.run.OuterLossLog;
+import dev.metareward.cluster.run.OutputFolder;
 import dev.metareward.cluster.run.PreparedRun;
 import dev.metareward.cluster.run.Progress;
 import dev.metareward.config.MetarewardConfig;
@@ -51,7 +52,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         MetarewardConfig config = loadConfig();
         Path out = config.run().outputDir();
-        prepareOutput(out, resume != null);
+        OutputFolder.prepare(out, resume != null);
         long started = System.nanoTime();
 
         PreparedRun prepared = PreparedRun.prepare(config);
@@ -167,30 +168,4 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static void prepareOutput(Path out, boolean resuming) {
-        try {
-            Files.createDirectories(out);
-            Path checkpoints = out.resolve("checkpoints");
-            if (!resuming && Files.isDirectory(checkpoints)) {
-                Path previous = out.resolve("checkpoints.previous");
-                deleteRecursively(previous);
-                Files.move(checkpoints, previous, StandardCopyOption.ATOMIC_MOVE);
-                LOG.warn("starting a new run at version 0; the earlier checkpoints of {} were moved to {} "
-                        + "(use --resume {} to continue a run instead)", out, previous, out);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot prepare run.output-dir " + out + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

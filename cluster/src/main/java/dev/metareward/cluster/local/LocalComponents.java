@@ -3,6 +3,7 @@ package dev.metareward.cluster.local;
 import dev.metareward.actors.evaluator.EvaluationResult;
 import dev.metareward.actors.evaluator.PhiEvaluation;
 import dev.metareward.actors.run.TrainingComponents;
+import dev.metareward.actors.worker.DomainStepFactory;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.bilevel.DomainBatches;
 import dev.metareward.tensors.bilevel.DomainMetaStep;
@@ -56,14 +57,24 @@ public final class LocalComponents {
     public TrainingComponents build() {
         Map<String, DomainBatches> batches = new LinkedHashMap<>();
         for (String domain : config.data().trainingDomains()) {
-            batches.put(domain, DomainSampler.overTrainSplit(data.domain(domain), batcher,
-                    SplitMix64.derive(config.run().seed(), "meta-train", domain)));
+            batches.put(domain, batches(domain));
         }
-        return new TrainingComponents(batches, (domain, domainBatches) -> {
+        return new TrainingComponents(batches, steps(), initialPhi(), Optional.of(budgetedEvaluation()));
+    }
+
+    /** The meta-training batches of one training domain at the start of its data (seeded by the run seed). */
+    public DomainBatches batches(String domain) {
+        return DomainSampler.overTrainSplit(data.domain(domain), batcher,
+                SplitMix64.derive(config.run().seed(), "meta-train", domain));
+    }
+
+    /** Builds each domain worker's computer, with a model instance of its own, on the worker's thread. */
+    public DomainStepFactory steps() {
+        return (domain, domainBatches) -> {
             TransformerModel model = copyOfModel();
             return new DomainMetaStep(model.policy(), model.reward(), domainBatches, config.inner(), config.outer(),
                     config.hypergradient())::compute;
-        }, initialPhi(), Optional.of(budgetedEvaluation()));
+        };
     }
 
     /**
@@ -71,7 +82,7 @@ public final class LocalComponents {
      * PL accuracy on the training domains' evaluation pairs (the paper's model-selection rule; domains without
      * evaluation pairs are left out) and on all pairs of each held-out domain (reported, never used for selection).
      */
-    private PhiEvaluation budgetedEvaluation() {
+    public PhiEvaluation budgetedEvaluation() {
         TransformerModel model = copyOfModel();
         HeldOutEvaluation evaluation = new HeldOutEvaluation(config, model.policy(), model.reward(), batcher, judge());
         int steps = config.metaTest().evaluatorSteps();

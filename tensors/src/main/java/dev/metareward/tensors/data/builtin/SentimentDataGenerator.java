@@ -158,7 +158,8 @@ public final class SentimentDataGenerator {
     }
 
     private static <T> void write(Path file, List<T> records, Function<T, ObjectNode> toJson) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        // A unique temporary name: the nodes of a cluster may generate the same (deterministic) set concurrently.
+        Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
         try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
             for (T r : records) {
                 out.write(json(toJson.apply(r)));

@@ -1,0 +1,112 @@
+package dev.metareward.cluster.cli;
+
+import dev.metareward.actors.coordinator.RewardCoordinator;
+import dev.metareward.actors.run.RunListener;
+import dev.metareward.actors.transport.Transport;
+import dev.metareward.cluster.aeron.DataPlane;
+import dev.metareward.cluster.node.ClusterNode;
+import dev.metareward.cluster.node.NodeRuntime;
+import dev.metareward.cluster.node.RunEnd;
+import dev.metareward.cluster.run.FinalReport;
+import dev.metareward.cluster.run.OuterLossLog;
+import dev.metareward.cluster.run.PreparedRun;
+import dev.metareward.cluster.security.ArterySecurity;
+import dev.metareward.config.MetarewardConfig;
+import dev.metareward.config.NodeSettings;
+import dev.metareward.tensors.checkpoint.VectorCheckpoint;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code metareward node}: runs one node of a cluster run (every node reads the same config file and names itself).
+ * The node prepares data and base, joins the cluster and hosts what its roles allow; when the run ends it leaves,
+ * and the node whose coordinator ended the run meta-tests the best phi and writes the report.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = "Run one node of a cluster config (cluster.nodes): join the cluster, host the coordinator, "
+                + "domain workers and evaluator its roles allow, exit when the run ends (0 completed, 1 failed, "
+                + "143 stopped).")
+final class NodeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
+
+    @Mixin
+    ConfigOptions configOptions;
+
+    @Option(names = "--node", required = true, paramLabel = "NAME", description = "This node's name in cluster.nodes.")
+    String nodeName;
+
+    @Override
+    public Integer call() {
+        long started = System.nanoTime();
+        MetarewardConfig config = configOptions.load();
+        if (!config.cluster().enabled()) {
+            throw new UserInputException("`metareward node` runs one node of a cluster, but cluster.enabled = false "
+                    + "in " + configOptions.file + "; run `metareward train` for a single-process run");
+        }
+        NodeSettings self = config.cluster().node(nodeName).orElseThrow(() -> new UserInputException("--node "
+                + nodeName + ": no such node in cluster.nodes of " + configOptions.file + "; nodes there: "
+                + config.cluster().nodes().stream().map(NodeSettings::name).toList()));
+        PreparedRun prepared = PreparedRun.prepare(config);
+        try (OuterLossLog losses = OuterLossLog.resumed(config.run().outputDir())) {
+            ClusterNode node = ClusterNode.start(prepared, self, ArterySecurity.remotingConfig(config.cluster(), self),
+                    DataPlane.start(config, self, prepared.components().initialPhi()), listener(losses));
+            Thread hook = new Thread(() -> node.stop("the process received a termination signal"), "node-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            RunEnd end = node.awaitEnd();
+            LOG.info("node {}: {} ({})", self.name(), end.outcome(), end.message());
+            node.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: the node is stopping already
+            }
+            if (end.finished().isPresent() && end.outcome() == RunEnd.Outcome.COMPLETED) {
+                report(prepared, end, losses, started);
+            }
+            return end.exitStatus();
+        }
+    }
+
+    private static RunListener listener(OuterLossLog losses) {
+        return new RunListener() {
+            @Override
+            public void onUpdate(UpdateEvent event) {
+                losses.record(event.version(), event.meanOuterLoss());
+            }
+
+            @Override
+            public void onEvaluation(EvaluationEvent event) {
+                LOG.info("evaluator: phi v{} training-domain PL accuracy {} held-out {}{}", event.result().version(),
+                        String.format("%.3f", event.result().trainingPlAccuracy()),
+                        event.result().heldOutPlAccuracy(), event.newBest() ? " (new best)" : "");
+            }
+        };
+    }
+
+    /** The meta-test of the best phi (or the final one) on the held-out domains, and the report. */
+    private static void report(PreparedRun prepared, RunEnd end, OuterLossLog losses, long started) {
+        RewardCoordinator.Finished finished = end.finished().orElseThrow();
+        long version = finished.state().version();
+        INDArray phi = finished.state().phi();
+        Path bestFile = prepared.config().run().outputDir().resolve(NodeRuntime.BEST_PHI_FILE);
+        if (end.bestVersion().isPresent()) {
+            try {
+                phi = VectorCheckpoint.read(bestFile, NodeRuntime.BEST_PHI_KIND, phi.length()).vector().castTo(phi.dataType());
+                LOG.info("meta-test uses the best phi by training-domain PL accuracy: version {}",
+                        end.bestVersion().get());
+            } catch (IOException | RuntimeException e) {
+                LOG.error("could not read the best phi {} ({}); the meta-test uses the final phi", bestFile,
+                        e.toString());
+            }
+        }
+        // A cluster coordinator always starts from the newest checkpoint there is; the log says which.
+        FinalReport.write(prepared, phi, losses.upTo(version), version, "", started);
+    }
+}

@@ -1,0 +1,71 @@
+package dev.metareward.cluster.node;
+
+import dev.metareward.actors.transport.Transport;
+import dev.metareward.cluster.run.PreparedRun;
+import dev.metareward.config.MetarewardConfig;
+import dev.metareward.config.NodeSettings;
+import java.nio.file.Path;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the actors of one node share, created before its actor system: the run's settings, this node's entry, the
+ * prepared data and model, the node's data-plane transport, and how the node's part in the run ended. Actors that
+ * land on this node (sharded domain workers, singletons) are built from it by the factories the guardian registers.
+ */
+public final class NodeRuntime {
+
+    /** The file in run.output-dir holding the best phi the evaluator found (shared storage in a real cluster). */
+    public static final String BEST_PHI_FILE = "best-phi.ckpt";
+
+    /** The {@code kind} of the best-phi file. */
+    public static final String BEST_PHI_KIND = "best-phi";
+
+    private final PreparedRun run;
+    private final NodeSettings self;
+    private final Transport transport;
+    private final CompletableFuture<RunEnd> end = new CompletableFuture<>();
+    private final AtomicInteger workersStarted = new AtomicInteger();
+
+    public NodeRuntime(PreparedRun run, NodeSettings self, Transport transport) {
+        this.run = run;
+        this.self = self;
+        this.transport = transport;
+    }
+
+    public MetarewardConfig config() {
+        return run.config();
+    }
+
+    public PreparedRun run() {
+        return run;
+    }
+
+    public NodeSettings self() {
+        return self;
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    /** Where the evaluator leaves the best phi for the node that writes the report. */
+    public Path bestPhiFile() {
+        return config().run().outputDir().resolve(BEST_PHI_FILE);
+    }
+
+    /** The GPU of the next domain worker started on this node: this node's GPUs dealt round-robin; none on CPU. */
+    public OptionalInt nextWorkerDevice() {
+        int index = workersStarted.getAndIncrement();
+        if (self.gpus().isEmpty()) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(self.gpus().get(index % self.gpus().size()));
+    }
+
+    /** Completes once: how this node's part of the run ended. */
+    public CompletableFuture<RunEnd> end() {
+        return end;
+    }
+}
