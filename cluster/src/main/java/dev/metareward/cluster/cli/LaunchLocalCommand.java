@@ -1,6 +1,7 @@
 package dev.metareward.cluster.cli;
 
 import dev.metareward.cluster.node.ChildJvm;
+import dev.metareward.cluster.run.OutputFolder;
 import dev.metareward.cluster.run.PreparedRun;
 import dev.metareward.config.ClusterSettings;
 import dev.metareward.config.MetarewardConfig;
@@ -34,7 +35,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code metareward launch-local}: every node of the config file as a local process, logs prefixed with the node's
  * name. Data and the base warm start are prepared here first (the nodes then load them from the shared folders
- * instead of racing to compute them), and a random run secret is made when the file names none. It stops every
+ * instead of racing to compute them), and a random run secret is made when the file names none. The nodes'
+ * coordinator resumes from the newest checkpoint of run.output-dir, so a new launch first moves earlier checkpoints
+ * aside unless --resume. It stops every
  * node on Ctrl-C, and once a coordinator-role node has ended the run (the others end with it; any still alive
  * after --grace are stopped). Exit status: 0 when a coordinator-role node completed the run, otherwise the first
  * coordinator-role node's failing status.
@@ -53,6 +56,10 @@ final class LaunchLocalCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     long graceSeconds;
 
+    @Option(names = "--resume", description = "Continue the run in run.output-dir from its newest valid checkpoint. "
+            + "Without it the run starts at version 0 and earlier checkpoints move to checkpoints.previous/.")
+    boolean resume;
+
     @Override
     public Integer call() throws InterruptedException {
         MetarewardConfig config = configOptions.load();
@@ -68,6 +75,7 @@ final class LaunchLocalCommand implements Callable<Integer> {
                         + "with `metareward node --config FILE --node " + node.name() + "`");
             }
         }
+        OutputFolder.prepare(config.run().outputDir(), resume);
         PreparedRun.prepare(config);
         Map<String, String> env = secretEnvironment(cluster);
 

@@ -51,6 +51,12 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         MetarewardConfig config = loadConfig();
+        if (config.cluster().enabled()) {
+            throw new UserInputException("cluster.enabled = true: this config describes a cluster of "
+                    + config.cluster().nodes().size() + " node(s); start them with `metareward launch-local --config "
+                    + "FILE` (all on this machine) or `metareward node --config FILE --node NAME` (one per machine), "
+                    + "or set cluster.enabled = false for a single-process run");
+        }
         Path out = config.run().outputDir();
         OutputFolder.prepare(out, resume != null);
         long started = System.nanoTime();

@@ -10,8 +10,11 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.Cluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +53,28 @@ public final class ClusterNode implements AutoCloseable {
         system.getWhenTerminated().whenComplete((done, error) -> runtime.end().complete(new RunEnd(
                 RunEnd.Outcome.STOPPED, "the node's actor system terminated" + (error == null ? "" : ": " + error),
                 Optional.empty(), Optional.empty())));
+        failUnlessUpWithin(system, runtime);
         return new ClusterNode(runtime, system);
+    }
+
+    /** Ends the node as failed when the cluster has not formed (every node of the file joined) in time. */
+    private static void failUnlessUpWithin(ActorSystem<?> system, NodeRuntime runtime) {
+        Duration formation = runtime.config().timeouts().clusterFormation();
+        AtomicBoolean up = new AtomicBoolean();
+        Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {
+            up.set(true);
+            LOG.info("node {} is Up: the cluster of {} node(s) has formed", runtime.self().name(),
+                    runtime.config().cluster().nodes().size());
+        });
+        system.scheduler().scheduleOnce(formation, () -> {
+            if (!up.get()) {
+                runtime.end().complete(new RunEnd(RunEnd.Outcome.FAILED, "the cluster did not form within "
+                        + formation + " (timeouts.cluster-formation): a run starts when all "
+                        + runtime.config().cluster().nodes().size() + " nodes of cluster.nodes have joined; check that "
+                        + "every node is started and reaches the seed nodes " + runtime.config().cluster().seedNodes(),
+                        Optional.empty(), Optional.empty()));
+            }
+        }, system.executionContext());
     }
 
     /** Blocks until this node's part of the run ended. */

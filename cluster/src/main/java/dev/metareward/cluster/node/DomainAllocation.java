@@ -11,6 +11,8 @@ import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardCoordinator;
 import org.apache.pekko.dispatch.Futures;
 import org.slf4j.Logger;
@@ -20,7 +22,8 @@ import scala.concurrent.Future;
 
 /**
  * Places domain workers (one shard per training domain) on worker nodes: only on a node whose {@code domains} allow
- * the domain, and there on the region with the fewest domains (ties: the earlier node of the config file). A shard
+ * the domain, and there on the region with the fewest domains (ties: the earlier node of the config file), once the
+ * regions of every Up worker node have registered (else the first node to register would get them all). A shard
  * is never moved while its node is alive (moving a worker mid-step loses the step); a lost node's shards are placed
  * again by the same rule.
  */
@@ -29,6 +32,7 @@ final class DomainAllocation extends ShardCoordinator.AbstractShardAllocationStr
     private static final Logger LOG = LoggerFactory.getLogger(DomainAllocation.class);
 
     private final List<NodeSettings> workers;
+    private Cluster cluster;
     private Address selfAddress;
 
     /** @param workers the worker-role nodes of the config, in file order */
@@ -38,12 +42,29 @@ final class DomainAllocation extends ShardCoordinator.AbstractShardAllocationStr
 
     @Override
     public void start(ActorSystem system) {
-        selfAddress = Cluster.get(system).selfAddress();
+        cluster = Cluster.get(system);
+        selfAddress = cluster.selfAddress();
+    }
+
+    private long upWorkerNodes() {
+        long up = 0;
+        for (Member member : cluster.state().getMembers()) {
+            if (member.status() == MemberStatus.up() && member.hasRole(NodeSettings.WORKER)) {
+                up++;
+            }
+        }
+        return up;
     }
 
     @Override
     public Future<ActorRef> allocateShard(ActorRef requester, String shardId,
                                           Map<ActorRef, IndexedSeq<String>> currentShardAllocations) {
+        long upWorkers = upWorkerNodes();
+        if (currentShardAllocations.size() < upWorkers) {
+            // Placing now would put every domain on the first worker node to register; sharding retries shortly.
+            return Futures.failed(new IllegalStateException("waiting for the shard regions of all " + upWorkers
+                    + " worker nodes to register before placing domain '" + shardId + "'"));
+        }
         Optional<ActorRef> region = currentShardAllocations.entrySet().stream()
                 .filter(e -> node(e.getKey()).map(n -> n.allows(shardId)).orElse(false))
                 .min(Comparator.<Map.Entry<ActorRef, IndexedSeq<String>>>comparingInt(e -> e.getValue().size())

@@ -40,7 +40,10 @@ public final class NodePekkoConfig {
                         "pekko.remote.artery.canonical.hostname", self.host(),
                         "pekko.remote.artery.canonical.port", self.port(),
                         "pekko.cluster.seed-nodes", seeds,
-                        "pekko.cluster.roles", self.roles()), "cluster node " + self.name());
+                        "pekko.cluster.roles", self.roles(),
+                        // The run starts when every node of the file has joined (timeouts.cluster-formation bounds
+                        // the wait), so the domains are spread over all worker nodes from the first step.
+                        "pekko.cluster.min-nr-of-members", cluster.nodes().size()), "cluster node " + self.name());
         Config defaults = ConfigFactory.parseResources(NodePekkoConfig.class, "node-defaults.conf");
         return identity.withFallback(remoting).withFallback(config.user()).withFallback(defaults)
                 .withFallback(config.resolved()).resolve();

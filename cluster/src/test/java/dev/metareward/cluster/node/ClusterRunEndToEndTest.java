@@ -1,0 +1,186 @@
+package dev.metareward.cluster.node;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.metareward.cluster.testing.ChildProcesses;
+import dev.metareward.cluster.testing.LoopbackPorts;
+import dev.metareward.cluster.testing.TinyRun;
+import dev.metareward.tensors.checkpoint.CheckpointFile;
+import dev.metareward.tensors.report.TrainingReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Multi-process cluster runs: every node is a separate JVM started by the test (or by launch-local, itself a child
+ * process), talking Pekko Cluster on loopback TCP and Aeron UDP, bounded in time and always killed at the end.
+ */
+class ClusterRunEndToEndTest {
+
+    private static final Duration RUN_DEADLINE = Duration.ofMinutes(4);
+    private static final Pattern APPLIED = Pattern.compile("phi version (\\d+) \\(from ");
+    private static final Map<String, String> SECRET = Map.of("METAREWARD_RUN_SECRET",
+            "0123456789abcdef0123456789abcdef-cluster-e2e");
+
+    @TempDir
+    Path tmp;
+
+    private final LoopbackPorts ports = new LoopbackPorts();
+    private ChildProcesses children;
+
+    @AfterEach
+    void killChildren() {
+        if (children != null) {
+            children.close();
+        }
+    }
+
+    private Path out() {
+        return tmp.resolve("out");
+    }
+
+    /** A run file with the given nodes ({name, roles} pairs) on free loopback ports. */
+    private Path clusterConfig(String mode, String... nameAndRoles) throws IOException {
+        StringBuilder nodes = new StringBuilder();
+        for (int i = 0; i < nameAndRoles.length; i += 2) {
+            nodes.append("      { name = \"").append(nameAndRoles[i]).append("\", host = \"127.0.0.1\", port = ")
+                    .append(ports.tcp()).append(", aeron-port = ").append(ports.udpPair()).append(", roles = ")
+                    .append(nameAndRoles[i + 1]).append(" }\n");
+        }
+        Path file = tmp.resolve("cluster.conf");
+        Files.writeString(file, """
+                metareward {
+                  run.id = "e2e"
+                  data {
+                    training-domains = ["books", "dvd", "electronics"]
+                    held-out-domains = ["kitchen"]
+                  }
+                  training { mode = "%s", checkpoint-every = 1, evaluate-every = 2 }
+                  timeouts { cluster-formation = 120s, ask = 10s, contribution = 90s, phi-version = 90s }
+                  cluster {
+                    enabled = true
+                    aeron.term-length = 1m
+                    nodes = [
+                %s    ]
+                  }
+                }
+                # Fail-over in seconds rather than the 7s + detection of the defaults.
+                pekko.cluster.split-brain-resolver.stable-after = 3s
+                """.formatted(mode, nodes));
+        return file;
+    }
+
+    private List<String> args(String command, Path config, String... more) {
+        List<String> args = new ArrayList<>(List.of(command, "--config", config.toString()));
+        args.addAll(TinyRun.overrides(tmp.resolve("data"), out(), more));
+        return args;
+    }
+
+    private List<String> nodeArgs(Path config, String node, String... more) {
+        List<String> args = args("node", config, more);
+        args.add("--node");
+        args.add(node);
+        return args;
+    }
+
+    @Test
+    void shouldCompleteAnAsyncLaunchLocalRunAndWriteTheReport() throws Exception {
+        Path config = clusterConfig("async", "coord", "[coordinator, evaluator]", "worker-1", "[worker]",
+                "worker-2", "[worker]");
+        children = new ChildProcesses(tmp, SECRET);
+        children.start("launch", args("launch-local", config, "outer.steps=6"));
+
+        assertEquals(0, children.awaitExit("launch", RUN_DEADLINE), children.outputs());
+        TrainingReport report = TrainingReport.read(out());
+        assertEquals(6, report.outerLoss().size(), report.outerLoss().toString());
+        assertEquals("kitchen", report.heldOut().get(0).domain());
+        String log = children.output("launch");
+        assertTrue(log.contains("[worker-1]") && log.contains("[worker-2]") && log.contains("[coord]"), log);
+        assertTrue(Pattern.compile("\\[worker-\\d] .*domain '\\w+' runs on node worker-\\d").matcher(log).find(), log);
+    }
+
+    @Test
+    void shouldReproduceTheInProcessPhiBitForBitInSyncMode() throws Exception {
+        Path config = clusterConfig("sync", "coord", "[coordinator, evaluator]", "worker-1", "[worker]",
+                "worker-2", "[worker]");
+        children = new ChildProcesses(tmp, SECRET);
+        children.start("launch", args("launch-local", config, "outer.steps=3"));
+        assertEquals(0, children.awaitExit("launch", RUN_DEADLINE), children.outputs());
+        float[] cluster = phiAt(out(), 3);
+
+        Path local = tmp.resolve("local-out");
+        List<String> train = new ArrayList<>(List.of("train", "--config", TinyRun.configFile("local.conf").toString()));
+        train.addAll(TinyRun.overrides(tmp.resolve("data"), local, "outer.steps=3", "training.mode=sync",
+                "training.checkpoint-every=1", "run.id=e2e"));
+        children.start("train", train);
+        assertEquals(0, children.awaitExit("train", RUN_DEADLINE), children.outputs());
+
+        assertArrayEquals(phiAt(local, 3), cluster, "phi after 3 sync versions, in-process vs three processes");
+    }
+
+    @Test
+    void shouldResumeALostWorkerNodesDomainsOnTheOtherWorkerNode() throws Exception {
+        Path config = clusterConfig("sync", "coord", "[coordinator, evaluator]", "worker-1", "[worker]",
+                "worker-2", "[worker]");
+        children = new ChildProcesses(tmp, SECRET);
+        String steps = "outer.steps=30";
+        children.start("coord", nodeArgs(config, "coord", steps));
+        children.start("worker-1", nodeArgs(config, "worker-1", steps));
+        children.start("worker-2", nodeArgs(config, "worker-2", steps));
+
+        children.awaitOutput("coord", Pattern.compile("phi version 3 \\(from "), RUN_DEADLINE);
+        List<String> lost = children.grep("worker-1", Pattern.compile("domain '(\\w+)' runs on node worker-1"));
+        assertFalse(lost.isEmpty(), "worker-1 ran no domain" + children.outputs());
+        children.kill("worker-1");
+
+        assertEquals(0, children.awaitExit("coord", RUN_DEADLINE), children.outputs());
+        for (String domain : lost) {
+            assertTrue(children.output("worker-2").contains("domain '" + domain + "' runs on node worker-2"),
+                    domain + " did not move to worker-2" + children.outputs());
+        }
+        assertEquals(LongStream.rangeClosed(1, 30).mapToObj(Long::toString).toList(),
+                children.grep("coord", APPLIED), "every version applied exactly once, in order");
+        assertTrue(Files.isRegularFile(out().resolve(TrainingReport.JSON)));
+    }
+
+    @Test
+    void shouldRestartTheCoordinatorOnTheOtherCoordinatorNodeFromTheNewestCheckpoint() throws Exception {
+        Path config = clusterConfig("sync", "coord-a", "[coordinator, evaluator]",
+                "coord-b", "[coordinator, evaluator, worker]", "worker-1", "[worker]");
+        children = new ChildProcesses(tmp, SECRET);
+        String steps = "outer.steps=30";
+        children.start("coord-a", nodeArgs(config, "coord-a", steps));
+        children.start("coord-b", nodeArgs(config, "coord-b", steps));
+        children.start("worker-1", nodeArgs(config, "worker-1", steps));
+
+        children.awaitOutput("coord-a", Pattern.compile("phi version 3 \\(from "), RUN_DEADLINE);
+        children.kill("coord-a");
+
+        assertEquals(0, children.awaitExit("coord-b", RUN_DEADLINE), children.outputs());
+        var restart = children.awaitOutput("coord-b",
+                Pattern.compile("reward coordinator singleton starts on node coord-b at version (\\d+)"), Duration.ZERO);
+        assertTrue(Long.parseLong(restart.group(1)) >= 3, "restarted at version " + restart.group(1)
+                + ", not from the newest checkpoint" + children.outputs());
+        List<String> applied = children.grep("coord-b", APPLIED);
+        assertEquals("30", applied.get(applied.size() - 1), applied.toString());
+        assertTrue(Files.isRegularFile(out().resolve(TrainingReport.JSON)));
+        assertEquals(0, children.awaitExit("worker-1", Duration.ofSeconds(60)), children.outputs());
+    }
+
+    private static float[] phiAt(Path out, long version) throws IOException {
+        Path file = out.resolve("checkpoints").resolve(String.format("phi-%012d.ckpt", version));
+        return CheckpointFile.read(file).vector("phi", -1, "phi").toFloatVector();
+    }
+}
