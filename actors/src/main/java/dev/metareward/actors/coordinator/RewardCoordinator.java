@@ -1,5 +1,6 @@
 package dev.metareward.actors.coordinator;
 
+import dev.metareward.actors.aggregation.AggregationPolicy;
 import dev.metareward.actors.checkpoint.CheckpointStore;
 import dev.metareward.actors.checkpoint.DomainResume;
 import dev.metareward.actors.checkpoint.RunState;
@@ -7,12 +8,10 @@ import dev.metareward.actors.transport.ContributionFrame;
 import dev.metareward.actors.transport.PhiFrame;
 import dev.metareward.actors.transport.PublishResult;
 import dev.metareward.actors.transport.Transport;
-import dev.metareward.actors.transport.VectorChecksum;
-import dev.metareward.config.TrainingSettings;
 import dev.metareward.tensors.bilevel.OuterOptimizer;
+import dev.metareward.tensors.bilevel.OuterRound;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -35,12 +34,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Owns phi, its version and the {@link OuterOptimizer}. Contributions reach it through a back-pressured stream
- * ({@link ContributionIntake}) as {@link Offer}s, one at a time; each is validated (run id, domain, shape, checksum,
- * finite values, staleness, duplicates) and either rejected and counted or used:
+ * ({@link ContributionIntake}) as {@link Offer}s, one at a time; each is checked by the {@link ContributionValidator}
+ * (run id, domain, shape, checksum, finite values, staleness, duplicates) and either rejected and counted or used as
+ * the run's {@link AggregationPolicy} says:
  *
  * <ul>
- *   <li>sync: one contribution per training domain at the current version; when all are in, their mean (summed in
- *   the configured domain order, then divided, as the single-process {@code MetaTrainer} does) is applied;</li>
+ *   <li>sync: one contribution per training domain at the current version; when all are in, one
+ *   {@link OuterRound} (the same function the single-process {@code MetaTrainer} uses) applies their mean;</li>
  *   <li>async: applied on arrival when its staleness s = version - phiVersion is at most S, with the step scaled by
  *   1/(1+s) when training.staleness-scaling is on.</li>
  * </ul>
@@ -123,6 +123,8 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     private final ActorRef<Event> events;
     private final ContributionIntake intake;
     private final Set<String> domains;
+    private final AggregationPolicy policy;
+    private final ContributionValidator validator;
     private final long startVersion;
 
     private long version;
@@ -177,6 +179,8 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         this.listener = listener;
         this.events = events;
         this.domains = new LinkedHashSet<>(settings.trainingDomains());
+        this.policy = settings.policy();
+        this.validator = new ContributionValidator(settings.runId(), settings.trainingDomains(), policy);
         this.resume = new HashMap<>(initial.domains());
         for (String domain : settings.trainingDomains()) {
             acceptedByDomain.put(domain, 0L);
@@ -188,12 +192,12 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
                 settings.timeouts().ask(), Math.max(4, 2 * settings.trainingDomains().size()));
         context.getLog().info("reward coordinator of run '{}' started at version {} (target {}, {} mode, {} training "
                         + "domain(s), |phi| = {})", settings.runId(), version, settings.targetVersion(),
-                settings.training().mode(), domains.size(), phi.length());
+                policy.name(), domains.size(), phi.length());
         if (version >= settings.targetVersion()) {
             finished = true;
             events.tell(new TargetReached(version));
         } else {
-            broadcast(allAwaited());
+            broadcast(policy.awaitedDomains(domains));
             startRound();
         }
     }
@@ -221,7 +225,8 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
 
     private Behavior<Command> onOffer(Offer offer) {
         ContributionFrame frame = offer.frame();
-        Optional<Rejection> rejection = validate(frame);
+        Optional<Rejection> rejection = validator.validate(frame, new ContributionValidator.View(finished, version,
+                phi.length(), phi.dataType(), resume, pending.keySet()));
         if (rejection.isPresent()) {
             reject(frame, rejection.get().reason(), rejection.get().detail());
             offer.replyTo().tell(new OfferOutcome(Optional.of(rejection.get().reason())));
@@ -231,68 +236,15 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         acceptedByDomain.merge(frame.domain(), 1L, Long::sum);
         resume.put(frame.domain(), new DomainResume(frame.dataPosition(), frame.sequence()));
         offer.replyTo().tell(new OfferOutcome(Optional.empty()));
-        if (settings.training().mode() == TrainingSettings.Mode.SYNC) {
+        if (policy.buffersUntilAllDomainsIn()) {
             pending.put(frame.domain(), frame);
             if (pending.size() == domains.size()) {
-                applySyncRound();
+                applyRound();
             }
         } else {
-            applyAsync(frame);
+            applyOnArrival(frame);
         }
         return this;
-    }
-
-    private record Rejection(RejectionReason reason, String detail) {
-    }
-
-    private Optional<Rejection> validate(ContributionFrame frame) {
-        if (finished) {
-            return reject(RejectionReason.RUN_FINISHED, "the run has finished at version " + version);
-        }
-        if (!settings.runId().equals(frame.runId())) {
-            return reject(RejectionReason.WRONG_RUN, "run id '" + frame.runId() + "' is not '" + settings.runId() + "'");
-        }
-        if (!domains.contains(frame.domain())) {
-            return reject(RejectionReason.UNKNOWN_DOMAIN, "'" + frame.domain() + "' is not a training domain "
-                    + domains);
-        }
-        INDArray vector = frame.vector();
-        if (vector.length() != phi.length() || vector.dataType() != phi.dataType()) {
-            return reject(RejectionReason.WRONG_SHAPE, "vector has " + vector.length() + " " + vector.dataType()
-                    + " entries, phi has " + phi.length() + " " + phi.dataType());
-        }
-        if (VectorChecksum.of(vector) != frame.checksum()) {
-            return reject(RejectionReason.BAD_CHECKSUM, "checksum of the vector does not match the frame's "
-                    + frame.checksum());
-        }
-        if (!Double.isFinite(frame.outerLoss()) || !VectorChecksum.allFinite(vector)) {
-            return reject(RejectionReason.NON_FINITE, "loss " + frame.outerLoss() + " or the vector is not finite");
-        }
-        DomainResume last = resume.get(frame.domain());
-        if (last != null && frame.sequence() <= last.lastSequence()) {
-            return reject(RejectionReason.DUPLICATE, "sequence " + frame.sequence() + " is not after the last accepted "
-                    + last.lastSequence());
-        }
-        if (frame.phiVersion() > version) {
-            return reject(RejectionReason.FUTURE_VERSION, "phi version " + frame.phiVersion()
-                    + " is newer than the coordinator's " + version);
-        }
-        long staleness = version - frame.phiVersion();
-        boolean sync = settings.training().mode() == TrainingSettings.Mode.SYNC;
-        long bound = sync ? 0 : settings.training().stalenessBound();
-        if (staleness > bound) {
-            return reject(RejectionReason.TOO_STALE, "staleness " + staleness + " exceeds " + bound
-                    + (sync ? " (sync mode)" : " (training.staleness-bound)"));
-        }
-        if (sync && pending.containsKey(frame.domain())) {
-            return reject(RejectionReason.DUPLICATE, "domain '" + frame.domain()
-                    + "' has already contributed at version " + version);
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<Rejection> reject(RejectionReason reason, String detail) {
-        return Optional.of(new Rejection(reason, detail));
     }
 
     private void reject(ContributionFrame frame, RejectionReason reason, String detail) {
@@ -309,30 +261,22 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
                 frame.sequence(), reason, detail));
     }
 
-    private void applySyncRound() {
-        // Same operations in the same order as MetaTrainer.step: sum in domain order, divide, one optimizer step.
-        List<ContributionFrame> round = new ArrayList<>(domains.size());
-        INDArray sum = null;
-        for (String domain : domains) {
-            ContributionFrame frame = pending.get(domain);
-            round.add(frame);
-            sum = sum == null ? frame.vector().dup() : sum.addi(frame.vector());
-        }
+    /** Applies the buffered round: its frames in the configured domain order, averaged by {@link OuterRound}. */
+    private void applyRound() {
+        List<ContributionFrame> round = domains.stream().map(pending::get).toList();
         pending.clear();
-        INDArray mean = sum.divi(domains.size());
-        if (optimizer.step(phi, mean, 1.0)) {
+        if (OuterRound.apply(optimizer, phi, round.stream().map(ContributionFrame::vector).toList()).applied()) {
             afterUpdate(round, 0);
         } else {
             refused(round);
-            broadcast(allAwaited());
+            broadcast(policy.awaitedDomains(domains));
             startRound();
         }
     }
 
-    private void applyAsync(ContributionFrame frame) {
+    private void applyOnArrival(ContributionFrame frame) {
         long staleness = version - frame.phiVersion();
-        double scale = settings.training().stalenessScaling() ? 1.0 / (1 + staleness) : 1.0;
-        if (optimizer.step(phi, frame.vector(), scale)) {
+        if (optimizer.step(phi, frame.vector(), policy.stepScale(staleness))) {
             afterUpdate(List.of(frame), staleness);
         } else {
             refused(List.of(frame));
@@ -363,7 +307,7 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
             finished = true;
             timers.cancel(ROUND_TIMER);
         }
-        INDArray snapshot = reached ? phi.dup() : broadcast(allAwaited());
+        INDArray snapshot = reached ? phi.dup() : broadcast(policy.awaitedDomains(domains));
         if (version % settings.training().checkpointEvery() == 0 && !reached) {
             checkpoint();
         }
@@ -394,10 +338,6 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         return snapshot;
     }
 
-    private Set<String> allAwaited() {
-        return settings.training().mode() == TrainingSettings.Mode.SYNC ? domains : Set.of();
-    }
-
     private void startRound() {
         round++;
         timers.startSingleTimer(ROUND_TIMER, new RoundTimedOut(version, round), settings.timeouts().contribution());
@@ -411,11 +351,12 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         silentRounds++;
         Set<String> missing = new LinkedHashSet<>(domains);
         missing.removeAll(pending.keySet());
-        boolean sync = settings.training().mode() == TrainingSettings.Mode.SYNC;
+        Set<String> awaited = policy.awaitedDomains(missing);
+        String waitingFor = awaited.isEmpty() ? "no usable contribution arrived"
+                : "still missing contributions of " + awaited;
         if (silentRounds >= MAX_SILENT_ROUNDS) {
             String message = "no update of phi for " + silentRounds + " x " + settings.timeouts().contribution()
-                    + " (timeouts.contribution) at version " + version + "; "
-                    + (sync ? "still missing contributions of " + missing : "no usable contribution arrived")
+                    + " (timeouts.contribution) at version " + version + "; " + waitingFor
                     + "; check the logs of those domain workers";
             context.getLog().error(message);
             events.tell(new Failed(message, null));
@@ -423,9 +364,8 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         }
         context.getLog().warn("no update of phi within {} (timeouts.contribution) at version {}; {}; re-broadcasting "
                         + "phi ({} of {} before the run fails)", settings.timeouts().contribution(), version,
-                sync ? "missing contributions of " + missing : "no usable contribution arrived", silentRounds,
-                MAX_SILENT_ROUNDS);
-        broadcast(sync ? missing : Set.of());
+                waitingFor, silentRounds, MAX_SILENT_ROUNDS);
+        broadcast(awaited);
         startRound();
         return this;
     }

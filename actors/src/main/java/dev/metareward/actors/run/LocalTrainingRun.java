@@ -1,5 +1,6 @@
 package dev.metareward.actors.run;
 
+import dev.metareward.actors.aggregation.AggregationPolicy;
 import dev.metareward.actors.checkpoint.CheckpointStore;
 import dev.metareward.actors.checkpoint.DomainResume;
 import dev.metareward.actors.checkpoint.RotatingCheckpointStore;
@@ -115,6 +116,7 @@ public final class LocalTrainingRun {
             }
         }
 
+        AggregationPolicy policy = AggregationPolicy.from(config.training());
         List<RunPlan.Worker> workers = new ArrayList<>();
         for (int i = 0; i < domains.size(); i++) {
             String domain = domains.get(i);
@@ -125,7 +127,7 @@ public final class LocalTrainingRun {
                 batches.restorePosition(resume.position());
                 nextSequence = resume.lastSequence() + 1;
             }
-            WorkerSettings settings = new WorkerSettings(runId, config.training().mode(),
+            WorkerSettings settings = new WorkerSettings(runId, policy,
                     config.timeouts().phiVersion(), config.timeouts().contribution(), device(config.device(), i));
             workers.add(new RunPlan.Worker(new DomainSlot(batches, nextSequence), settings));
         }

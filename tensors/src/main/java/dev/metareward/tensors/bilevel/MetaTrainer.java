@@ -92,21 +92,21 @@ public final class MetaTrainer {
     public OuterStepRecord step() {
         long start = System.nanoTime();
         long usedVersion = version;
-        INDArray sum = null;
+        List<INDArray> hypergradients = new ArrayList<>(domains.size());
         Map<String, Double> losses = new LinkedHashMap<>();
         double lossSum = 0;
         int clamped = 0;
         for (DomainMetaStep domain : domains) {
             DomainMetaStep.Result result = domain.computeWithDiagnostics(phi, usedVersion);
             Contribution c = result.contribution();
-            sum = sum == null ? c.hypergradient().dup() : sum.addi(c.hypergradient());
+            hypergradients.add(c.hypergradient());
             losses.put(c.domain(), c.outerLoss());
             lossSum += c.outerLoss();
             clamped += result.diagnostics().clampedRewards();
         }
-        INDArray mean = sum.divi(domains.size());
-        double norm = mean.norm2Number().doubleValue();
-        boolean applied = optimizer.step(phi, mean, 1.0);
+        OuterRound.Result round = OuterRound.apply(optimizer, phi, hypergradients);
+        double norm = round.meanGradient().norm2Number().doubleValue();
+        boolean applied = round.applied();
         if (applied) {
             version++;
         }
