@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -45,9 +44,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   1/(1+s) when training.staleness-scaling is on.</li>
  * </ul>
  *
- * <p>After each applied update the version goes up by one, phi is broadcast through the transport, checkpointed
- * every training.checkpoint-every updates, and handed to the evaluation sink every training.evaluate-every
- * versions. Nothing but an accepted update touches phi, and {@link OuterOptimizer#step} leaves it bit-for-bit
+ * <p>After each applied update the version goes up by one, phi is broadcast through the transport (the workers and
+ * the evaluator subscribe to it; the broadcast of the target version awaits no domain and is there for the
+ * evaluator) and checkpointed every training.checkpoint-every updates. Nothing but an accepted update touches phi, and {@link OuterOptimizer#step} leaves it bit-for-bit
  * unchanged when it refuses a non-finite step. A round without an update for timeouts.contribution is logged and
  * phi is re-broadcast to the missing domains; after {@link #MAX_SILENT_ROUNDS} such rounds in a row the run fails.
  */
@@ -118,7 +117,6 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     private final INDArray phi;
     private final Transport transport;
     private final CheckpointStore checkpoints;
-    private final Consumer<PhiSnapshot> evaluationSink;
     private final CoordinatorListener listener;
     private final ActorRef<Event> events;
     private final ContributionIntake intake;
@@ -144,16 +142,18 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
 
     /**
      * @param initial where to start: phi (copied), version and the domains' resume points
-     * @param optimizer the outer optimizer, already restored to {@code initial}'s state when resuming
-     * @param evaluationSink receives a read-only phi snapshot every training.evaluate-every versions
+     * @param optimizer the outer optimizer, already restored to {@code initial}'s state when resuming (see
+     *                  {@link CoordinatorStart})
+     * @param transport contributions come from it, phi goes out through it
+     * @param checkpoints where phi is checkpointed
+     * @param listener observes updates, rejections and checkpoints
      * @param events receives {@link TargetReached} and {@link Failed}
      */
     public static Behavior<Command> create(CoordinatorSettings settings, RunState initial, OuterOptimizer optimizer,
                                            Transport transport, CheckpointStore checkpoints,
-                                           Consumer<PhiSnapshot> evaluationSink, CoordinatorListener listener,
-                                           ActorRef<Event> events) {
+                                           CoordinatorListener listener, ActorRef<Event> events) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> new RewardCoordinator(context, timers,
-                settings, initial, optimizer, transport, checkpoints, evaluationSink, listener, events)));
+                settings, initial, optimizer, transport, checkpoints, listener, events)));
     }
 
     /** The dispatcher selector to spawn the coordinator with. */
@@ -163,8 +163,8 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
 
     private RewardCoordinator(ActorContext<Command> context, TimerScheduler<Command> timers,
                               CoordinatorSettings settings, RunState initial, OuterOptimizer optimizer,
-                              Transport transport, CheckpointStore checkpoints, Consumer<PhiSnapshot> evaluationSink,
-                              CoordinatorListener listener, ActorRef<Event> events) {
+                              Transport transport, CheckpointStore checkpoints, CoordinatorListener listener,
+                              ActorRef<Event> events) {
         super(context);
         this.context = context;
         this.timers = timers;
@@ -175,7 +175,6 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         this.startVersion = initial.version();
         this.transport = transport;
         this.checkpoints = checkpoints;
-        this.evaluationSink = evaluationSink;
         this.listener = listener;
         this.events = events;
         this.domains = new LinkedHashSet<>(settings.trainingDomains());
@@ -195,6 +194,7 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
                 policy.name(), domains.size(), phi.length());
         if (version >= settings.targetVersion()) {
             finished = true;
+            broadcast(Set.of()); // for the evaluator: the final phi, wanted by no worker
             events.tell(new TargetReached(version));
         } else {
             broadcast(policy.awaitedDomains(domains));
@@ -307,13 +307,10 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
             finished = true;
             timers.cancel(ROUND_TIMER);
         }
-        INDArray snapshot = reached ? phi.dup() : broadcast(policy.awaitedDomains(domains));
+        // The final broadcast awaits no domain: no worker computes with it, the evaluator takes it.
+        broadcast(reached ? Set.of() : policy.awaitedDomains(domains));
         if (version % settings.training().checkpointEvery() == 0 && !reached) {
             checkpoint();
-        }
-        int every = settings.training().evaluateEvery();
-        if (every > 0 && version % every == 0) {
-            evaluationSink.accept(new PhiSnapshot(version, snapshot));
         }
         if (reached) {
             context.getLog().info("phi reached the target version {}", version);
@@ -323,8 +320,8 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         }
     }
 
-    /** Publishes a snapshot of phi to the workers and returns it (read only from now on). */
-    private INDArray broadcast(Set<String> awaited) {
+    /** Publishes a snapshot of phi (read only from now on) to the workers and the evaluator. */
+    private void broadcast(Set<String> awaited) {
         INDArray snapshot = phi.dup();
         PhiFrame frame = PhiFrame.of(settings.runId(), version, ++broadcastSequence, awaited, snapshot);
         PublishResult result = transport.publishPhi(frame);
@@ -335,7 +332,6 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
             context.getLog().warn("broadcast of phi version {} not accepted by the transport: {}; the round timeout "
                     + "({}) re-broadcasts", version, result, settings.timeouts().contribution());
         }
-        return snapshot;
     }
 
     private void startRound() {
