@@ -1,5 +1,6 @@
 package dev.metareward.actors.coordinator;
 
+import dev.metareward.actors.CborSerializable;
 import dev.metareward.actors.aggregation.AggregationPolicy;
 import dev.metareward.actors.checkpoint.CheckpointStore;
 import dev.metareward.actors.checkpoint.DomainResume;
@@ -61,7 +62,7 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     private static final Object ROUND_TIMER = "round";
 
     /** Messages of the coordinator. */
-    public sealed interface Command permits Offer, GetStats, GetPhi, Finish, RoundTimedOut {
+    public sealed interface Command permits Offer, RegisterWorker, GetStats, GetPhi, Finish, RoundTimedOut {
     }
 
     /** A contribution from the intake stream; the reply releases the stream's next element. */
@@ -72,8 +73,31 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     public record OfferOutcome(Optional<RejectionReason> rejection) {
     }
 
+    /**
+     * Sent by a domain worker when it starts or restarts, possibly on another node than the one it ran on before. The
+     * reply says where the domain's data resumes; then, when the aggregation policy still waits for this domain's
+     * contribution at the current version (sync: none buffered for the round yet; async: always), the coordinator
+     * re-broadcasts phi addressed to it, so the worker does not wait for the round timeout.
+     */
+    public record RegisterWorker(String domain, ActorRef<WorkerRegistered> replyTo)
+            implements Command, CborSerializable {
+    }
+
+    /**
+     * Reply to {@link RegisterWorker}.
+     *
+     * @param domain the domain registered
+     * @param resume the data position after the domain's last accepted contribution and its sequence number; empty
+     *               when the domain has no accepted contribution (it starts its data from the beginning) or is not a
+     *               training domain of this run (then its contributions will be rejected, see the coordinator's log)
+     * @param version the coordinator's current version of phi
+     */
+    public record WorkerRegistered(String domain, Optional<DomainResume> resume, long version)
+            implements CborSerializable {
+    }
+
     /** Asks for the counters. */
-    public record GetStats(ActorRef<CoordinatorStats> replyTo) implements Command {
+    public record GetStats(ActorRef<CoordinatorStats> replyTo) implements Command, CborSerializable {
     }
 
     /** Asks for a copy of phi and its version. */
@@ -206,6 +230,7 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Offer.class, this::onOffer)
+                .onMessage(RegisterWorker.class, this::onRegisterWorker)
                 .onMessage(GetStats.class, m -> {
                     m.replyTo().tell(stats());
                     return this;
@@ -243,6 +268,25 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
             }
         } else {
             applyOnArrival(frame);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onRegisterWorker(RegisterWorker registration) {
+        String domain = registration.domain();
+        if (!domains.contains(domain)) {
+            context.getLog().warn("a worker registered for '{}', which is not a training domain of run '{}' {}; its "
+                    + "contributions will be rejected", domain, settings.runId(), domains);
+            registration.replyTo().tell(new WorkerRegistered(domain, Optional.empty(), version));
+            return this;
+        }
+        DomainResume last = resume.get(domain);
+        registration.replyTo().tell(new WorkerRegistered(domain, Optional.ofNullable(last), version));
+        boolean waiting = !finished && policy.waitsFor(domain, pending.keySet());
+        context.getLog().info("worker of '{}' registered at version {} (last accepted sequence {}){}", domain, version,
+                last == null ? "none" : last.lastSequence(), waiting ? "; re-broadcasting phi to it" : "");
+        if (waiting) {
+            broadcast(policy.awaitedDomains(Set.of(domain)));
         }
         return this;
     }

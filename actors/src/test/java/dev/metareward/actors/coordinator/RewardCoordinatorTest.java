@@ -341,6 +341,59 @@ class RewardCoordinatorTest {
         assertNull(f.broadcasts.poll(200, TimeUnit.MILLISECONDS));
     }
 
+    private static RewardCoordinator.WorkerRegistered register(Fixture f, String domain) {
+        TestProbe<RewardCoordinator.WorkerRegistered> probe = KIT.createTestProbe();
+        f.coordinator.tell(new RewardCoordinator.RegisterWorker(domain, probe.getRef()));
+        return probe.receiveMessage();
+    }
+
+    @Test
+    void shouldTellARegisteringSyncWorkerWhereToResumeAndRebroadcastPhiOnlyWhenItOwesTheRound()
+            throws InterruptedException {
+        Fixture f = new Fixture(sync(100), List.of("books", "dvd"), 100, Duration.ofSeconds(30));
+        assertEquals(1, f.nextBroadcast().sequence());
+        f.publish(frame("books", 0, 1, g(1f, 0f, 0f, 0f)));
+        f.awaitHandled(1);
+
+        RewardCoordinator.WorkerRegistered dvd = register(f, "dvd");
+        assertEquals("dvd", dvd.domain());
+        assertEquals(0, dvd.version());
+        assertEquals(Optional.empty(), dvd.resume(), "dvd has no accepted contribution yet");
+        PhiFrame toDvd = f.nextBroadcast();
+        assertEquals(0, toDvd.version());
+        assertEquals(Set.of("dvd"), toDvd.awaitedDomains(), "re-broadcast addressed to the registering domain only");
+
+        RewardCoordinator.WorkerRegistered books = register(f, "books");
+        assertEquals(0, books.version());
+        assertEquals(1, books.resume().orElseThrow().lastSequence());
+        assertArrayEquals(new byte[] {1}, books.resume().orElseThrow().position());
+        assertNull(f.broadcasts.poll(300, TimeUnit.MILLISECONDS), "books already contributed to this round");
+    }
+
+    @Test
+    void shouldAlwaysRebroadcastPhiToARegisteringAsyncWorker() throws InterruptedException {
+        Fixture f = new Fixture(async(2, true, 100), List.of("books"), 100, Duration.ofSeconds(30));
+        f.nextBroadcast();
+        f.publish(frame("books", 0, 1, g(1f, 0f, 0f, 0f)));
+        f.awaitHandled(1);
+        assertEquals(1, f.nextBroadcast().version());
+        RewardCoordinator.WorkerRegistered books = register(f, "books");
+        assertEquals(1, books.version());
+        assertEquals(1, books.resume().orElseThrow().lastSequence());
+        PhiFrame again = f.nextBroadcast();
+        assertEquals(1, again.version());
+        assertEquals(Set.of(), again.awaitedDomains(), "async workers take any newer phi");
+    }
+
+    @Test
+    void shouldAnswerARegistrationOfAnUnknownDomainWithoutRebroadcasting() throws InterruptedException {
+        Fixture f = new Fixture(sync(100), List.of("books"), 100, Duration.ofSeconds(30));
+        f.nextBroadcast();
+        RewardCoordinator.WorkerRegistered kitchen = register(f, "kitchen");
+        assertEquals(Optional.empty(), kitchen.resume());
+        assertNull(f.broadcasts.poll(300, TimeUnit.MILLISECONDS));
+    }
+
     @Test
     void shouldBackPressurePublishersWhileTheCoordinatorIsBusy() throws Exception {
         CheckpointStore real = new RotatingCheckpointStore(checkpointDir, 2);
