@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Algorithm 1 in one process, sync mode: every outer step computes one contribution per training domain with the
  * current phi, averages them (the expectation over the meta-distribution taken exactly over the training domains),
  * applies the outer optimizer and bumps the version. A refused (non-finite) update leaves phi and the version as
- * they were. The distributed version (actors) uses {@link DomainMetaStep} and {@link OuterOptimizer} the same way.
+ * they were. The distributed version (actors) computes the same {@link DomainMetaStep}s on its workers and applies
+ * them with the same {@link OuterRound}.
  */
 public final class MetaTrainer {
 
