@@ -25,10 +25,18 @@ public final class RotatingCheckpointStore implements CheckpointStore {
     private static final String SEQUENCE = "sequence.";
 
     private final CheckpointRotation rotation;
+    private final Path directory;
 
     /** @param keep checkpoints kept on disk (training.keep-checkpoints) */
     public RotatingCheckpointStore(Path directory, int keep) {
         this.rotation = new CheckpointRotation(directory, PREFIX, keep);
+        this.directory = directory;
+    }
+
+    /** Names the directory, for error messages. */
+    @Override
+    public String toString() {
+        return "checkpoints in " + directory;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.metareward.actors.coordinator;
 
+import dev.metareward.actors.aggregation.AggregationPolicy;
 import dev.metareward.config.TimeoutSettings;
 import dev.metareward.config.TrainingSettings;
 import java.util.List;
@@ -21,5 +22,10 @@ public record CoordinatorSettings(String runId, List<String> trainingDomains, Tr
         if (trainingDomains.isEmpty()) {
             throw new IllegalArgumentException("a coordinator needs at least one training domain");
         }
+    }
+
+    /** The aggregation policy training.mode selects. */
+    public AggregationPolicy policy() {
+        return AggregationPolicy.from(training);
     }
 }

@@ -1,10 +1,11 @@
 package dev.metareward.actors.coordinator;
 
+import dev.metareward.actors.CborSerializable;
 import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Counters of a coordinator, as answered to {@link RewardCoordinator.GetStats}.
+ * Counters of a coordinator, as answered to {@link RewardCoordinator.GetStats} (possibly from another node).
  *
  * @param version current version of phi
  * @param appliedUpdates updates applied by this coordinator incarnation (version minus the version it started at)
@@ -17,7 +18,8 @@ import java.util.Map;
  */
 public record CoordinatorStats(long version, long appliedUpdates, long acceptedContributions,
                                Map<RejectionReason, Long> rejected, Map<String, Long> acceptedByDomain,
-                               long broadcasts, long failedBroadcasts, long roundTimeouts) {
+                               long broadcasts, long failedBroadcasts, long roundTimeouts)
+        implements CborSerializable {
 
     public CoordinatorStats {
         rejected = Map.copyOf(new EnumMap<>(rejected));

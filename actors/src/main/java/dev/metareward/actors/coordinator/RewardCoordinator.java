@@ -1,5 +1,7 @@
 package dev.metareward.actors.coordinator;
 
+import dev.metareward.actors.CborSerializable;
+import dev.metareward.actors.aggregation.AggregationPolicy;
 import dev.metareward.actors.checkpoint.CheckpointStore;
 import dev.metareward.actors.checkpoint.DomainResume;
 import dev.metareward.actors.checkpoint.RunState;
@@ -7,12 +9,10 @@ import dev.metareward.actors.transport.ContributionFrame;
 import dev.metareward.actors.transport.PhiFrame;
 import dev.metareward.actors.transport.PublishResult;
 import dev.metareward.actors.transport.Transport;
-import dev.metareward.actors.transport.VectorChecksum;
-import dev.metareward.config.TrainingSettings;
 import dev.metareward.tensors.bilevel.OuterOptimizer;
+import dev.metareward.tensors.bilevel.OuterRound;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -35,19 +34,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Owns phi, its version and the {@link OuterOptimizer}. Contributions reach it through a back-pressured stream
- * ({@link ContributionIntake}) as {@link Offer}s, one at a time; each is validated (run id, domain, shape, checksum,
- * finite values, staleness, duplicates) and either rejected and counted or used:
+ * ({@link ContributionIntake}) as {@link Offer}s, one at a time; each is checked by the {@link ContributionValidator}
+ * (run id, domain, shape, checksum, finite values, staleness, duplicates) and either rejected and counted or used as
+ * the run's {@link AggregationPolicy} says:
  *
  * <ul>
- *   <li>sync: one contribution per training domain at the current version; when all are in, their mean (summed in
- *   the configured domain order, then divided, as the single-process {@code MetaTrainer} does) is applied;</li>
+ *   <li>sync: one contribution per training domain at the current version; when all are in, one
+ *   {@link OuterRound} (the same function the single-process {@code MetaTrainer} uses) applies their mean;</li>
  *   <li>async: applied on arrival when its staleness s = version - phiVersion is at most S, with the step scaled by
  *   1/(1+s) when training.staleness-scaling is on.</li>
  * </ul>
  *
- * <p>After each applied update the version goes up by one, phi is broadcast through the transport, checkpointed
- * every training.checkpoint-every updates, and handed to the evaluation sink every training.evaluate-every
- * versions. Nothing but an accepted update touches phi, and {@link OuterOptimizer#step} leaves it bit-for-bit
+ * <p>After each applied update the version goes up by one, phi is broadcast through the transport (the workers and
+ * the evaluator subscribe to it; the broadcast of the target version awaits no domain and is there for the
+ * evaluator) and checkpointed every training.checkpoint-every updates. Nothing but an accepted update touches phi, and {@link OuterOptimizer#step} leaves it bit-for-bit
  * unchanged when it refuses a non-finite step. A round without an update for timeouts.contribution is logged and
  * phi is re-broadcast to the missing domains; after {@link #MAX_SILENT_ROUNDS} such rounds in a row the run fails.
  */
@@ -62,7 +62,7 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     private static final Object ROUND_TIMER = "round";
 
     /** Messages of the coordinator. */
-    public sealed interface Command permits Offer, GetStats, GetPhi, Finish, RoundTimedOut {
+    public sealed interface Command permits Offer, RegisterWorker, GetStats, GetPhi, Finish, RoundTimedOut {
     }
 
     /** A contribution from the intake stream; the reply releases the stream's next element. */
@@ -73,8 +73,31 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     public record OfferOutcome(Optional<RejectionReason> rejection) {
     }
 
+    /**
+     * Sent by a domain worker when it starts or restarts, possibly on another node than the one it ran on before. The
+     * reply says where the domain's data resumes; then, when the aggregation policy still waits for this domain's
+     * contribution at the current version (sync: none buffered for the round yet; async: always), the coordinator
+     * re-broadcasts phi addressed to it, so the worker does not wait for the round timeout.
+     */
+    public record RegisterWorker(String domain, ActorRef<WorkerRegistered> replyTo)
+            implements Command, CborSerializable {
+    }
+
+    /**
+     * Reply to {@link RegisterWorker}.
+     *
+     * @param domain the domain registered
+     * @param resume the data position after the domain's last accepted contribution and its sequence number; empty
+     *               when the domain has no accepted contribution (it starts its data from the beginning) or is not a
+     *               training domain of this run (then its contributions will be rejected, see the coordinator's log)
+     * @param version the coordinator's current version of phi
+     */
+    public record WorkerRegistered(String domain, Optional<DomainResume> resume, long version)
+            implements CborSerializable {
+    }
+
     /** Asks for the counters. */
-    public record GetStats(ActorRef<CoordinatorStats> replyTo) implements Command {
+    public record GetStats(ActorRef<CoordinatorStats> replyTo) implements Command, CborSerializable {
     }
 
     /** Asks for a copy of phi and its version. */
@@ -118,11 +141,12 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     private final INDArray phi;
     private final Transport transport;
     private final CheckpointStore checkpoints;
-    private final Consumer<PhiSnapshot> evaluationSink;
     private final CoordinatorListener listener;
     private final ActorRef<Event> events;
     private final ContributionIntake intake;
     private final Set<String> domains;
+    private final AggregationPolicy policy;
+    private final ContributionValidator validator;
     private final long startVersion;
 
     private long version;
@@ -142,16 +166,18 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
 
     /**
      * @param initial where to start: phi (copied), version and the domains' resume points
-     * @param optimizer the outer optimizer, already restored to {@code initial}'s state when resuming
-     * @param evaluationSink receives a read-only phi snapshot every training.evaluate-every versions
+     * @param optimizer the outer optimizer, already restored to {@code initial}'s state when resuming (see
+     *                  {@link CoordinatorStart})
+     * @param transport contributions come from it, phi goes out through it
+     * @param checkpoints where phi is checkpointed
+     * @param listener observes updates, rejections and checkpoints
      * @param events receives {@link TargetReached} and {@link Failed}
      */
     public static Behavior<Command> create(CoordinatorSettings settings, RunState initial, OuterOptimizer optimizer,
                                            Transport transport, CheckpointStore checkpoints,
-                                           Consumer<PhiSnapshot> evaluationSink, CoordinatorListener listener,
-                                           ActorRef<Event> events) {
+                                           CoordinatorListener listener, ActorRef<Event> events) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> new RewardCoordinator(context, timers,
-                settings, initial, optimizer, transport, checkpoints, evaluationSink, listener, events)));
+                settings, initial, optimizer, transport, checkpoints, listener, events)));
     }
 
     /** The dispatcher selector to spawn the coordinator with. */
@@ -161,8 +187,8 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
 
     private RewardCoordinator(ActorContext<Command> context, TimerScheduler<Command> timers,
                               CoordinatorSettings settings, RunState initial, OuterOptimizer optimizer,
-                              Transport transport, CheckpointStore checkpoints, Consumer<PhiSnapshot> evaluationSink,
-                              CoordinatorListener listener, ActorRef<Event> events) {
+                              Transport transport, CheckpointStore checkpoints, CoordinatorListener listener,
+                              ActorRef<Event> events) {
         super(context);
         this.context = context;
         this.timers = timers;
@@ -173,10 +199,11 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         this.startVersion = initial.version();
         this.transport = transport;
         this.checkpoints = checkpoints;
-        this.evaluationSink = evaluationSink;
         this.listener = listener;
         this.events = events;
         this.domains = new LinkedHashSet<>(settings.trainingDomains());
+        this.policy = settings.policy();
+        this.validator = new ContributionValidator(settings.runId(), settings.trainingDomains(), policy);
         this.resume = new HashMap<>(initial.domains());
         for (String domain : settings.trainingDomains()) {
             acceptedByDomain.put(domain, 0L);
@@ -188,12 +215,13 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
                 settings.timeouts().ask(), Math.max(4, 2 * settings.trainingDomains().size()));
         context.getLog().info("reward coordinator of run '{}' started at version {} (target {}, {} mode, {} training "
                         + "domain(s), |phi| = {})", settings.runId(), version, settings.targetVersion(),
-                settings.training().mode(), domains.size(), phi.length());
+                policy.name(), domains.size(), phi.length());
         if (version >= settings.targetVersion()) {
             finished = true;
+            broadcast(Set.of()); // for the evaluator: the final phi, wanted by no worker
             events.tell(new TargetReached(version));
         } else {
-            broadcast(allAwaited());
+            broadcast(policy.awaitedDomains(domains));
             startRound();
         }
     }
@@ -202,6 +230,7 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Offer.class, this::onOffer)
+                .onMessage(RegisterWorker.class, this::onRegisterWorker)
                 .onMessage(GetStats.class, m -> {
                     m.replyTo().tell(stats());
                     return this;
@@ -221,7 +250,8 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
 
     private Behavior<Command> onOffer(Offer offer) {
         ContributionFrame frame = offer.frame();
-        Optional<Rejection> rejection = validate(frame);
+        Optional<Rejection> rejection = validator.validate(frame, new ContributionValidator.View(finished, version,
+                phi.length(), phi.dataType(), resume, pending.keySet()));
         if (rejection.isPresent()) {
             reject(frame, rejection.get().reason(), rejection.get().detail());
             offer.replyTo().tell(new OfferOutcome(Optional.of(rejection.get().reason())));
@@ -231,68 +261,34 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         acceptedByDomain.merge(frame.domain(), 1L, Long::sum);
         resume.put(frame.domain(), new DomainResume(frame.dataPosition(), frame.sequence()));
         offer.replyTo().tell(new OfferOutcome(Optional.empty()));
-        if (settings.training().mode() == TrainingSettings.Mode.SYNC) {
+        if (policy.buffersUntilAllDomainsIn()) {
             pending.put(frame.domain(), frame);
             if (pending.size() == domains.size()) {
-                applySyncRound();
+                applyRound();
             }
         } else {
-            applyAsync(frame);
+            applyOnArrival(frame);
         }
         return this;
     }
 
-    private record Rejection(RejectionReason reason, String detail) {
-    }
-
-    private Optional<Rejection> validate(ContributionFrame frame) {
-        if (finished) {
-            return reject(RejectionReason.RUN_FINISHED, "the run has finished at version " + version);
+    private Behavior<Command> onRegisterWorker(RegisterWorker registration) {
+        String domain = registration.domain();
+        if (!domains.contains(domain)) {
+            context.getLog().warn("a worker registered for '{}', which is not a training domain of run '{}' {}; its "
+                    + "contributions will be rejected", domain, settings.runId(), domains);
+            registration.replyTo().tell(new WorkerRegistered(domain, Optional.empty(), version));
+            return this;
         }
-        if (!settings.runId().equals(frame.runId())) {
-            return reject(RejectionReason.WRONG_RUN, "run id '" + frame.runId() + "' is not '" + settings.runId() + "'");
+        DomainResume last = resume.get(domain);
+        registration.replyTo().tell(new WorkerRegistered(domain, Optional.ofNullable(last), version));
+        boolean waiting = !finished && policy.waitsFor(domain, pending.keySet());
+        context.getLog().info("worker of '{}' registered at version {} (last accepted sequence {}){}", domain, version,
+                last == null ? "none" : last.lastSequence(), waiting ? "; re-broadcasting phi to it" : "");
+        if (waiting) {
+            broadcast(policy.awaitedDomains(Set.of(domain)));
         }
-        if (!domains.contains(frame.domain())) {
-            return reject(RejectionReason.UNKNOWN_DOMAIN, "'" + frame.domain() + "' is not a training domain "
-                    + domains);
-        }
-        INDArray vector = frame.vector();
-        if (vector.length() != phi.length() || vector.dataType() != phi.dataType()) {
-            return reject(RejectionReason.WRONG_SHAPE, "vector has " + vector.length() + " " + vector.dataType()
-                    + " entries, phi has " + phi.length() + " " + phi.dataType());
-        }
-        if (VectorChecksum.of(vector) != frame.checksum()) {
-            return reject(RejectionReason.BAD_CHECKSUM, "checksum of the vector does not match the frame's "
-                    + frame.checksum());
-        }
-        if (!Double.isFinite(frame.outerLoss()) || !VectorChecksum.allFinite(vector)) {
-            return reject(RejectionReason.NON_FINITE, "loss " + frame.outerLoss() + " or the vector is not finite");
-        }
-        DomainResume last = resume.get(frame.domain());
-        if (last != null && frame.sequence() <= last.lastSequence()) {
-            return reject(RejectionReason.DUPLICATE, "sequence " + frame.sequence() + " is not after the last accepted "
-                    + last.lastSequence());
-        }
-        if (frame.phiVersion() > version) {
-            return reject(RejectionReason.FUTURE_VERSION, "phi version " + frame.phiVersion()
-                    + " is newer than the coordinator's " + version);
-        }
-        long staleness = version - frame.phiVersion();
-        boolean sync = settings.training().mode() == TrainingSettings.Mode.SYNC;
-        long bound = sync ? 0 : settings.training().stalenessBound();
-        if (staleness > bound) {
-            return reject(RejectionReason.TOO_STALE, "staleness " + staleness + " exceeds " + bound
-                    + (sync ? " (sync mode)" : " (training.staleness-bound)"));
-        }
-        if (sync && pending.containsKey(frame.domain())) {
-            return reject(RejectionReason.DUPLICATE, "domain '" + frame.domain()
-                    + "' has already contributed at version " + version);
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<Rejection> reject(RejectionReason reason, String detail) {
-        return Optional.of(new Rejection(reason, detail));
+        return this;
     }
 
     private void reject(ContributionFrame frame, RejectionReason reason, String detail) {
@@ -309,30 +305,22 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
                 frame.sequence(), reason, detail));
     }
 
-    private void applySyncRound() {
-        // Same operations in the same order as MetaTrainer.step: sum in domain order, divide, one optimizer step.
-        List<ContributionFrame> round = new ArrayList<>(domains.size());
-        INDArray sum = null;
-        for (String domain : domains) {
-            ContributionFrame frame = pending.get(domain);
-            round.add(frame);
-            sum = sum == null ? frame.vector().dup() : sum.addi(frame.vector());
-        }
+    /** Applies the buffered round: its frames in the configured domain order, averaged by {@link OuterRound}. */
+    private void applyRound() {
+        List<ContributionFrame> round = domains.stream().map(pending::get).toList();
         pending.clear();
-        INDArray mean = sum.divi(domains.size());
-        if (optimizer.step(phi, mean, 1.0)) {
+        if (OuterRound.apply(optimizer, phi, round.stream().map(ContributionFrame::vector).toList()).applied()) {
             afterUpdate(round, 0);
         } else {
             refused(round);
-            broadcast(allAwaited());
+            broadcast(policy.awaitedDomains(domains));
             startRound();
         }
     }
 
-    private void applyAsync(ContributionFrame frame) {
+    private void applyOnArrival(ContributionFrame frame) {
         long staleness = version - frame.phiVersion();
-        double scale = settings.training().stalenessScaling() ? 1.0 / (1 + staleness) : 1.0;
-        if (optimizer.step(phi, frame.vector(), scale)) {
+        if (optimizer.step(phi, frame.vector(), policy.stepScale(staleness))) {
             afterUpdate(List.of(frame), staleness);
         } else {
             refused(List.of(frame));
@@ -363,13 +351,10 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
             finished = true;
             timers.cancel(ROUND_TIMER);
         }
-        INDArray snapshot = reached ? phi.dup() : broadcast(allAwaited());
+        // The final broadcast awaits no domain: no worker computes with it, the evaluator takes it.
+        broadcast(reached ? Set.of() : policy.awaitedDomains(domains));
         if (version % settings.training().checkpointEvery() == 0 && !reached) {
             checkpoint();
-        }
-        int every = settings.training().evaluateEvery();
-        if (every > 0 && version % every == 0) {
-            evaluationSink.accept(new PhiSnapshot(version, snapshot));
         }
         if (reached) {
             context.getLog().info("phi reached the target version {}", version);
@@ -379,8 +364,8 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         }
     }
 
-    /** Publishes a snapshot of phi to the workers and returns it (read only from now on). */
-    private INDArray broadcast(Set<String> awaited) {
+    /** Publishes a snapshot of phi (read only from now on) to the workers and the evaluator. */
+    private void broadcast(Set<String> awaited) {
         INDArray snapshot = phi.dup();
         PhiFrame frame = PhiFrame.of(settings.runId(), version, ++broadcastSequence, awaited, snapshot);
         PublishResult result = transport.publishPhi(frame);
@@ -391,11 +376,6 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
             context.getLog().warn("broadcast of phi version {} not accepted by the transport: {}; the round timeout "
                     + "({}) re-broadcasts", version, result, settings.timeouts().contribution());
         }
-        return snapshot;
-    }
-
-    private Set<String> allAwaited() {
-        return settings.training().mode() == TrainingSettings.Mode.SYNC ? domains : Set.of();
     }
 
     private void startRound() {
@@ -411,11 +391,12 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         silentRounds++;
         Set<String> missing = new LinkedHashSet<>(domains);
         missing.removeAll(pending.keySet());
-        boolean sync = settings.training().mode() == TrainingSettings.Mode.SYNC;
+        Set<String> awaited = policy.awaitedDomains(missing);
+        String waitingFor = awaited.isEmpty() ? "no usable contribution arrived"
+                : "still missing contributions of " + awaited;
         if (silentRounds >= MAX_SILENT_ROUNDS) {
             String message = "no update of phi for " + silentRounds + " x " + settings.timeouts().contribution()
-                    + " (timeouts.contribution) at version " + version + "; "
-                    + (sync ? "still missing contributions of " + missing : "no usable contribution arrived")
+                    + " (timeouts.contribution) at version " + version + "; " + waitingFor
                     + "; check the logs of those domain workers";
             context.getLog().error(message);
             events.tell(new Failed(message, null));
@@ -423,9 +404,8 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         }
         context.getLog().warn("no update of phi within {} (timeouts.contribution) at version {}; {}; re-broadcasting "
                         + "phi ({} of {} before the run fails)", settings.timeouts().contribution(), version,
-                sync ? "missing contributions of " + missing : "no usable contribution arrived", silentRounds,
-                MAX_SILENT_ROUNDS);
-        broadcast(sync ? missing : Set.of());
+                waitingFor, silentRounds, MAX_SILENT_ROUNDS);
+        broadcast(awaited);
         startRound();
         return this;
     }

@@ -1,2 +1,2 @@
-/** The evaluator: takes the newest phi snapshot through a conflating stream, evaluates it and keeps the best phi. */
+/** The evaluator: subscribes to the phi broadcasts, evaluates the newest kept snapshot through a conflating stream and keeps the best phi. */
 package dev.metareward.actors.evaluator;

@@ -1,10 +1,12 @@
 package dev.metareward.actors.run;
 
+import dev.metareward.actors.aggregation.AggregationPolicy;
 import dev.metareward.actors.checkpoint.CheckpointStore;
 import dev.metareward.actors.checkpoint.DomainResume;
 import dev.metareward.actors.checkpoint.RotatingCheckpointStore;
 import dev.metareward.actors.checkpoint.RunState;
 import dev.metareward.actors.coordinator.CoordinatorSettings;
+import dev.metareward.actors.coordinator.CoordinatorStart;
 import dev.metareward.actors.transport.InProcessTransport;
 import dev.metareward.actors.transport.Transport;
 import dev.metareward.actors.worker.DomainSlot;
@@ -12,16 +14,13 @@ import dev.metareward.actors.worker.WorkerSettings;
 import dev.metareward.config.DeviceSettings;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.bilevel.DomainBatches;
-import dev.metareward.tensors.bilevel.OuterOptimizer;
 import dev.metareward.tensors.checkpoint.CheckpointMismatchException;
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +29,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,30 +89,13 @@ public final class LocalTrainingRun {
         String runId = config.run().id();
         Path directory = options.checkpointDirectory().orElse(config.run().outputDir().resolve("checkpoints"));
         CheckpointStore store = new RotatingCheckpointStore(directory, config.training().keepCheckpoints());
-        INDArray phi0 = components.initialPhi().reshape(components.initialPhi().length()).dup();
-        OuterOptimizer optimizer = OuterOptimizer.create(config.outer(), phi0.length());
+        CoordinatorStart begin = options.resume()
+                ? CoordinatorStart.fromCheckpoints(runId, components.initialPhi(), config.outer(), store)
+                : CoordinatorStart.fresh(runId, components.initialPhi(), config.outer());
+        RunState initial = begin.initial();
+        Optional<Path> resumedFrom = begin.resumedFrom();
 
-        RunState initial = new RunState(runId, 0, phi0, optimizer.state(), Map.of());
-        Optional<Path> resumedFrom = Optional.empty();
-        if (options.resume()) {
-            Optional<CheckpointStore.Loaded> loaded = load(store, phi0.length(), directory);
-            if (loaded.isPresent()) {
-                RunState saved = loaded.get().state();
-                if (!runId.equals(saved.runId())) {
-                    throw new CheckpointMismatchException("checkpoint " + loaded.get().path() + " belongs to run '"
-                            + saved.runId() + "' but run.id is '" + runId + "'; use another run.output-dir or set "
-                            + "run.id to '" + saved.runId() + "' to resume it");
-                }
-                optimizer.restore(saved.optimizer());
-                initial = new RunState(runId, saved.version(), saved.phi().castTo(phi0.dataType()),
-                        saved.optimizer(), saved.domains());
-                resumedFrom = Optional.of(loaded.get().path());
-                LOG.info("resuming run '{}' from {} at version {}{}", runId, loaded.get().path(), saved.version(),
-                        loaded.get().skippedCorrupt().isEmpty() ? ""
-                                : " (skipped corrupt newer checkpoint(s) " + loaded.get().skippedCorrupt() + ")");
-            }
-        }
-
+        AggregationPolicy policy = AggregationPolicy.from(config.training());
         List<RunPlan.Worker> workers = new ArrayList<>();
         for (int i = 0; i < domains.size(); i++) {
             String domain = domains.get(i);
@@ -125,36 +106,26 @@ public final class LocalTrainingRun {
                 batches.restorePosition(resume.position());
                 nextSequence = resume.lastSequence() + 1;
             }
-            WorkerSettings settings = new WorkerSettings(runId, config.training().mode(),
+            WorkerSettings settings = new WorkerSettings(runId, policy,
                     config.timeouts().phiVersion(), config.timeouts().contribution(), device(config.device(), i));
             workers.add(new RunPlan.Worker(new DomainSlot(batches, nextSequence), settings));
         }
         Transport transport = options.transport().orElseGet(InProcessTransport::new);
         CoordinatorSettings coordinator = new CoordinatorSettings(runId, domains, config.training(),
                 config.timeouts(), config.outer().steps());
-        RunPlan plan = new RunPlan(coordinator, initial, optimizer, workers, components.steps(), transport, store,
-                components.evaluation(), listener, options.supervision(), config.timeouts(), resumedFrom);
+        RunPlan plan = new RunPlan(coordinator, initial, begin.optimizer(), workers, components.steps(), transport,
+                store, components.evaluation(), listener, options.supervision(), config.timeouts(), resumedFrom);
 
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         ActorSystem<TrainingRun.Command> system = ActorSystem.create(TrainingRun.create(plan, result),
                 "metareward-" + runId.replace('.', '-'), config.resolved());
-        RunState start = initial;
-        Optional<Path> from = resumedFrom;
         system.getWhenTerminated().whenComplete((done, error) -> {
             // A guardian that died without a result must not leave awaitResult waiting.
-            result.complete(new RunResult(RunResult.Outcome.FAILED, start.version(), from, Optional.empty(),
+            result.complete(new RunResult(RunResult.Outcome.FAILED, initial.version(), resumedFrom, Optional.empty(),
                     Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(new RunFailedException(
                     "the actor system of run '" + runId + "' terminated before the run produced a result", error))));
         });
         return new LocalTrainingRun(system, result, config.timeouts().contribution());
-    }
-
-    private static Optional<CheckpointStore.Loaded> load(CheckpointStore store, long phiLength, Path directory) {
-        try {
-            return store.loadNewestValid(phiLength);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read the checkpoints in " + directory + ": " + e.getMessage(), e);
-        }
     }
 
     /** The GPU of the i-th worker: GPUs are dealt round-robin on CUDA; none on CPU. */

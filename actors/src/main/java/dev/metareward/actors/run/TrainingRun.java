@@ -1,8 +1,8 @@
 package dev.metareward.actors.run;
 
-import dev.metareward.actors.coordinator.PhiSnapshot;
 import dev.metareward.actors.coordinator.RewardCoordinator;
 import dev.metareward.actors.evaluator.Evaluator;
+import dev.metareward.actors.evaluator.EvaluatorSettings;
 import dev.metareward.actors.evaluator.EvaluatorSummary;
 import dev.metareward.actors.worker.DomainWorker;
 import java.net.URLEncoder;
@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
@@ -33,9 +32,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *   evaluator died.</li>
  * </ul>
  *
- * <p>Ending: stop the workers, ask the coordinator to {@link RewardCoordinator.Finish} (final checkpoint, within
- * timeouts.ask), give the final phi to the evaluator when it was not evaluated yet and drain it (within
- * timeouts.contribution, as an evaluation is a computation), close the transport, complete the result, stop.
+ * <p>The evaluator takes its snapshots from the phi broadcasts itself. Ending: stop the workers, ask the coordinator
+ * to {@link RewardCoordinator.Finish} (final checkpoint, within timeouts.ask), ask the evaluator to
+ * {@link Evaluator.Drain} up to the final version (evaluated unless it was already; within timeouts.contribution, as
+ * an evaluation is a computation), close the transport, complete the result, stop.
  */
 public final class TrainingRun extends AbstractBehavior<TrainingRun.Command> {
 
@@ -60,7 +60,6 @@ public final class TrainingRun extends AbstractBehavior<TrainingRun.Command> {
     private final RunPlan plan;
     private final CompletableFuture<RunResult> result;
     private final Map<ActorRef<?>, String> workers = new HashMap<>();
-    private final AtomicLong lastOfferedVersion = new AtomicLong(-1);
     private ActorRef<RewardCoordinator.Command> coordinator;
     private ActorRef<Evaluator.Command> evaluator;
 
@@ -79,15 +78,19 @@ public final class TrainingRun extends AbstractBehavior<TrainingRun.Command> {
         this.plan = plan;
         this.result = result;
         if (plan.evaluation().isPresent()) {
-            evaluator = context.spawn(Evaluator.create(plan.evaluation().get(), plan.listener()), "evaluator");
+            // Spawned before the coordinator so that it subscribes to phi before the first updates are broadcast.
+            EvaluatorSettings settings = new EvaluatorSettings(plan.coordinator().runId(),
+                    plan.coordinator().training().evaluateEvery(), plan.initial().version(),
+                    plan.coordinator().targetVersion(), plan.timeouts().ask());
+            evaluator = context.spawn(Evaluator.create(plan.evaluation().get(), plan.listener(), settings,
+                    plan.transport()), "evaluator");
             context.watch(evaluator);
         }
-        ActorRef<Evaluator.Command> evaluatorRef = evaluator;
         ActorRef<RewardCoordinator.Event> events = context.messageAdapter(RewardCoordinator.Event.class,
                 FromCoordinator::new);
         coordinator = context.spawn(RewardCoordinator.create(plan.coordinator(), plan.initial(), plan.optimizer(),
-                plan.transport(), plan.checkpoints(), snapshot -> offer(evaluatorRef, snapshot), plan.listener(),
-                events), "coordinator", RewardCoordinator.dispatcher());
+                plan.transport(), plan.checkpoints(), plan.listener(), events), "coordinator",
+                RewardCoordinator.dispatcher());
         context.watch(coordinator);
         for (RunPlan.Worker worker : plan.workers()) {
             String domain = worker.slot().domain();
@@ -101,14 +104,6 @@ public final class TrainingRun extends AbstractBehavior<TrainingRun.Command> {
         context.getLog().info("run '{}' started: version {} -> {}, {} worker(s), evaluator {}",
                 plan.coordinator().runId(), plan.initial().version(), plan.coordinator().targetVersion(),
                 workers.size(), evaluator == null ? "off" : "on");
-    }
-
-    /** Called on the coordinator's thread: remembers what was offered so the end does not evaluate it twice. */
-    private void offer(ActorRef<Evaluator.Command> target, PhiSnapshot snapshot) {
-        if (target != null) {
-            lastOfferedVersion.set(snapshot.version());
-            target.tell(new Evaluator.Evaluate(snapshot));
-        }
     }
 
     @Override
@@ -180,7 +175,7 @@ public final class TrainingRun extends AbstractBehavior<TrainingRun.Command> {
             getContext().stop(worker);
         }
         if (coordinator == null) {
-            return drainEvaluator();
+            return drainEvaluator(Evaluator.UNKNOWN_FINAL_VERSION);
         }
         Duration timeout = plan.timeouts().ask();
         getContext().ask(RewardCoordinator.Finished.class, coordinator, timeout, RewardCoordinator.Finish::new,
@@ -201,25 +196,22 @@ public final class TrainingRun extends AbstractBehavior<TrainingRun.Command> {
             error = new RunFailedException("the final checkpoint could not be written: "
                     + finished.error().get().getMessage(), finished.error().get());
         }
-        if (finished != null && evaluator != null && lastOfferedVersion.get() != finished.state().version()) {
-            evaluator.tell(new Evaluator.Evaluate(new PhiSnapshot(finished.state().version(),
-                    finished.state().phi())));
-        }
-        return drainEvaluator();
+        return drainEvaluator(finished == null ? Evaluator.UNKNOWN_FINAL_VERSION : finished.state().version());
     }
 
-    private Behavior<Command> drainEvaluator() {
+    private Behavior<Command> drainEvaluator(long finalVersion) {
         if (evaluator == null) {
             return complete(Optional.empty());
         }
         Duration timeout = plan.timeouts().contribution();
-        getContext().ask(EvaluatorSummary.class, evaluator, timeout, Evaluator.Drain::new, (summary, askError) -> {
-            if (askError != null) {
-                getContext().getLog().error("the evaluator did not finish its last evaluation within {} "
-                        + "(timeouts.contribution): {}", timeout, askError.toString());
-            }
-            return new EvaluatorDrained(Optional.ofNullable(summary), Optional.ofNullable(askError));
-        });
+        getContext().ask(EvaluatorSummary.class, evaluator, timeout,
+                replyTo -> new Evaluator.Drain(finalVersion, replyTo), (summary, askError) -> {
+                    if (askError != null) {
+                        getContext().getLog().error("the evaluator did not finish its last evaluation within {} "
+                                + "(timeouts.contribution): {}", timeout, askError.toString());
+                    }
+                    return new EvaluatorDrained(Optional.ofNullable(summary), Optional.ofNullable(askError));
+                });
         return this;
     }
 

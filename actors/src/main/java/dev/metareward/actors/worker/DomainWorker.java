@@ -5,7 +5,6 @@ import dev.metareward.actors.transport.PhiFrame;
 import dev.metareward.actors.transport.PublishResult;
 import dev.metareward.actors.transport.Transport;
 import dev.metareward.actors.transport.VectorChecksum;
-import dev.metareward.config.TrainingSettings;
 import dev.metareward.tensors.bilevel.Contribution;
 import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -23,8 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One training domain's worker: computes a hypergradient contribution with the newest phi it holds, publishes it
- * through the {@link Transport}, then (sync mode) waits for the next phi addressed to its domain or (async mode)
- * continues at once with the newest phi it has.
+ * through the {@link Transport}, then, as its {@link dev.metareward.actors.aggregation.AggregationPolicy} says, waits
+ * for the next phi addressed to its domain (sync) or continues at once with the newest phi it has (async).
  *
  * <p>It runs on the pinned dispatcher {@link #DISPATCHER} so that one thread keeps its ND4J workspaces and, on a
  * GPU node, its device. A step blocks that thread for its whole duration; broadcasts that arrive meanwhile wait in
@@ -109,7 +108,7 @@ public final class DomainWorker extends AbstractBehavior<DomainWorker.Command> {
         ActorRef<Command> self = context.getSelf();
         this.subscription = transport.subscribePhi(frame -> self.tell(new PhiArrived(frame)));
         armPhiWait();
-        context.getLog().info("domain worker '{}' started ({} mode){}", slot.domain(), settings.mode(),
+        context.getLog().info("domain worker '{}' started ({} mode){}", slot.domain(), settings.policy().name(),
                 settings.device().isPresent() ? " on GPU " + settings.device().getAsInt() : "");
     }
 
@@ -239,15 +238,9 @@ public final class DomainWorker extends AbstractBehavior<DomainWorker.Command> {
         return this;
     }
 
-    /** True when the newest phi should be used for a (new) contribution now. */
+    /** True when the newest phi should be used for a (new) contribution now; the aggregation policy decides. */
     private boolean dueToCompute() {
-        if (newest == null) {
-            return false;
-        }
-        if (settings.mode() == TrainingSettings.Mode.ASYNC) {
-            return true;
-        }
-        return newest.sequence() != lastComputedSequence && newest.awaitedDomains().contains(slot.domain());
+        return newest != null && settings.policy().shouldCompute(slot.domain(), newest, lastComputedSequence);
     }
 
     private boolean scheduleComputeIfDue() {

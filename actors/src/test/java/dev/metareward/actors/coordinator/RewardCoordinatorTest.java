@@ -59,7 +59,6 @@ class RewardCoordinatorTest {
     private final class Fixture {
         final InProcessTransport transport = new InProcessTransport();
         final BlockingQueue<PhiFrame> broadcasts = new LinkedBlockingQueue<>();
-        final BlockingQueue<PhiSnapshot> snapshots = new LinkedBlockingQueue<>();
         final TestProbe<RewardCoordinator.Event> events = KIT.createTestProbe();
         final CheckpointStore store;
         final INDArray phi0 = Nd4j.createFromArray(0.5f, -1.0f, 2.0f, 0.25f);
@@ -80,7 +79,7 @@ class RewardCoordinatorTest {
             coordinator = KIT.spawn(RewardCoordinator.create(
                     new CoordinatorSettings(RUN, domains, training, timeouts, target),
                     new RunState(RUN, 0, phi0, optimizer.state(), Map.of()), optimizer, transport, store,
-                    snapshots::add, new CoordinatorListener() {
+                    new CoordinatorListener() {
                     }, events.getRef()), "coordinator-" + SPAWNED.incrementAndGet(), RewardCoordinator.dispatcher());
             stats(); // answered after the constructor ran: the intake is subscribed from here on
         }
@@ -326,16 +325,73 @@ class RewardCoordinatorTest {
     }
 
     @Test
-    void shouldOfferSnapshotsToTheEvaluatorEveryNVersions() throws InterruptedException {
-        Fixture f = new Fixture(new TrainingSettings(TrainingSettings.Mode.ASYNC, 2, true, 100, 2, 2),
-                List.of("books"), 100, Duration.ofSeconds(30));
-        for (int s = 1; s <= 5; s++) {
-            f.publish(frame("books", s - 1, s, g(0.1f, 0f, 0f, 0f)));
-        }
-        f.awaitHandled(5);
-        assertEquals(2, f.snapshots.poll(5, TimeUnit.SECONDS).version());
-        assertEquals(4, f.snapshots.poll(5, TimeUnit.SECONDS).version());
-        assertNull(f.snapshots.poll(200, TimeUnit.MILLISECONDS));
+    void shouldBroadcastEveryVersionAndTheTargetVersionAwaitingNoDomain() throws InterruptedException {
+        Fixture f = new Fixture(sync(100), List.of("books"), 2, Duration.ofSeconds(30));
+        assertEquals(0, f.nextBroadcast().version());
+        f.publish(frame("books", 0, 1, g(0.1f, 0f, 0f, 0f)));
+        PhiFrame first = f.nextBroadcast();
+        assertEquals(1, first.version());
+        assertEquals(Set.of("books"), first.awaitedDomains());
+        f.publish(frame("books", 1, 2, g(0.1f, 0f, 0f, 0f)));
+        PhiFrame last = f.nextBroadcast();
+        assertEquals(2, last.version(), "the evaluator gets the final phi from the broadcasts");
+        assertEquals(Set.of(), last.awaitedDomains(), "no worker computes with the final phi");
+        assertArrayEquals(bits(f.phi().phi()), bits(last.vector()));
+        assertEquals(new RewardCoordinator.TargetReached(2), f.events.receiveMessage());
+        assertNull(f.broadcasts.poll(200, TimeUnit.MILLISECONDS));
+    }
+
+    private static RewardCoordinator.WorkerRegistered register(Fixture f, String domain) {
+        TestProbe<RewardCoordinator.WorkerRegistered> probe = KIT.createTestProbe();
+        f.coordinator.tell(new RewardCoordinator.RegisterWorker(domain, probe.getRef()));
+        return probe.receiveMessage();
+    }
+
+    @Test
+    void shouldTellARegisteringSyncWorkerWhereToResumeAndRebroadcastPhiOnlyWhenItOwesTheRound()
+            throws InterruptedException {
+        Fixture f = new Fixture(sync(100), List.of("books", "dvd"), 100, Duration.ofSeconds(30));
+        assertEquals(1, f.nextBroadcast().sequence());
+        f.publish(frame("books", 0, 1, g(1f, 0f, 0f, 0f)));
+        f.awaitHandled(1);
+
+        RewardCoordinator.WorkerRegistered dvd = register(f, "dvd");
+        assertEquals("dvd", dvd.domain());
+        assertEquals(0, dvd.version());
+        assertEquals(Optional.empty(), dvd.resume(), "dvd has no accepted contribution yet");
+        PhiFrame toDvd = f.nextBroadcast();
+        assertEquals(0, toDvd.version());
+        assertEquals(Set.of("dvd"), toDvd.awaitedDomains(), "re-broadcast addressed to the registering domain only");
+
+        RewardCoordinator.WorkerRegistered books = register(f, "books");
+        assertEquals(0, books.version());
+        assertEquals(1, books.resume().orElseThrow().lastSequence());
+        assertArrayEquals(new byte[] {1}, books.resume().orElseThrow().position());
+        assertNull(f.broadcasts.poll(300, TimeUnit.MILLISECONDS), "books already contributed to this round");
+    }
+
+    @Test
+    void shouldAlwaysRebroadcastPhiToARegisteringAsyncWorker() throws InterruptedException {
+        Fixture f = new Fixture(async(2, true, 100), List.of("books"), 100, Duration.ofSeconds(30));
+        f.nextBroadcast();
+        f.publish(frame("books", 0, 1, g(1f, 0f, 0f, 0f)));
+        f.awaitHandled(1);
+        assertEquals(1, f.nextBroadcast().version());
+        RewardCoordinator.WorkerRegistered books = register(f, "books");
+        assertEquals(1, books.version());
+        assertEquals(1, books.resume().orElseThrow().lastSequence());
+        PhiFrame again = f.nextBroadcast();
+        assertEquals(1, again.version());
+        assertEquals(Set.of(), again.awaitedDomains(), "async workers take any newer phi");
+    }
+
+    @Test
+    void shouldAnswerARegistrationOfAnUnknownDomainWithoutRebroadcasting() throws InterruptedException {
+        Fixture f = new Fixture(sync(100), List.of("books"), 100, Duration.ofSeconds(30));
+        f.nextBroadcast();
+        RewardCoordinator.WorkerRegistered kitchen = register(f, "kitchen");
+        assertEquals(Optional.empty(), kitchen.resume());
+        assertNull(f.broadcasts.poll(300, TimeUnit.MILLISECONDS));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.metareward.actors.coordinator.PhiSnapshot;
+import dev.metareward.actors.transport.InProcessTransport;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,10 +23,17 @@ import org.nd4j.linalg.factory.Nd4j;
 class EvaluatorTest {
 
     private static final ActorTestKit KIT = ActorTestKit.create();
+    private static final String RUN = "run-e";
 
     @AfterAll
     static void shutdown() {
         KIT.shutdownTestKit();
+    }
+
+    /** An evaluator fed directly with {@link Evaluator.Evaluate} (its transport never broadcasts). */
+    private static ActorRef<Evaluator.Command> spawn(PhiEvaluation evaluation, EvaluationListener listener) {
+        return KIT.spawn(Evaluator.create(evaluation, listener, new EvaluatorSettings(RUN, 1, 0, 1000,
+                Duration.ofSeconds(5)), new InProcessTransport()));
     }
 
     private static PhiSnapshot snapshot(long version) {
@@ -44,7 +52,7 @@ class EvaluatorTest {
 
     private static EvaluatorSummary drain(ActorRef<Evaluator.Command> evaluator) {
         TestProbe<EvaluatorSummary> probe = KIT.createTestProbe();
-        evaluator.tell(new Evaluator.Drain(probe.getRef()));
+        evaluator.tell(new Evaluator.Drain(Evaluator.UNKNOWN_FINAL_VERSION, probe.getRef()));
         return probe.receiveMessage(Duration.ofSeconds(10));
     }
 
@@ -57,8 +65,8 @@ class EvaluatorTest {
             release.acquireUninterruptibly();
             return result(version, 0.5);
         };
-        ActorRef<Evaluator.Command> evaluator = KIT.spawn(Evaluator.create(slow, new EvaluationListener() {
-        }));
+        ActorRef<Evaluator.Command> evaluator = spawn(slow, new EvaluationListener() {
+        });
         long version = 0;
         evaluator.tell(new Evaluator.Evaluate(snapshot(++version)));
         assertEquals(1L, started.poll(5, TimeUnit.SECONDS));
@@ -95,13 +103,13 @@ class EvaluatorTest {
     void shouldKeepTheBestPhiByTrainingPlAccuracyWithTheEarlierWinningATie() throws InterruptedException {
         Map<Long, Double> accuracy = Map.of(1L, 0.5, 2L, 0.7, 3L, 0.6, 4L, 0.7);
         BlockingQueue<EvaluationListener.EvaluationEvent> events = new LinkedBlockingQueue<>();
-        ActorRef<Evaluator.Command> evaluator = KIT.spawn(Evaluator.create(
+        ActorRef<Evaluator.Command> evaluator = spawn(
                 (phi, version) -> result(version, accuracy.get(version)), new EvaluationListener() {
                     @Override
                     public void onEvaluation(EvaluationEvent event) {
                         events.add(event);
                     }
-                }));
+                });
         for (long v = 1; v <= 4; v++) {
             evaluator.tell(new Evaluator.Evaluate(snapshot(v)));
             EvaluationListener.EvaluationEvent event = events.poll(5, TimeUnit.SECONDS);
@@ -118,14 +126,14 @@ class EvaluatorTest {
     @Test
     void shouldCountAFailedEvaluationAndEvaluateTheNextSnapshot() throws InterruptedException {
         BlockingQueue<Long> done = new LinkedBlockingQueue<>();
-        ActorRef<Evaluator.Command> evaluator = KIT.spawn(Evaluator.create((phi, version) -> {
+        ActorRef<Evaluator.Command> evaluator = spawn((phi, version) -> {
             done.add(version);
             if (version == 1) {
                 throw new IllegalStateException("injected evaluation failure");
             }
             return result(version, 0.6);
         }, new EvaluationListener() {
-        }));
+        });
         evaluator.tell(new Evaluator.Evaluate(snapshot(1)));
         assertEquals(1L, done.poll(5, TimeUnit.SECONDS));
         evaluator.tell(new Evaluator.Evaluate(snapshot(2)));
@@ -138,15 +146,15 @@ class EvaluatorTest {
     @Test
     void shouldFinishTheSnapshotsInTheStreamBeforeAnsweringADrain() {
         Semaphore release = new Semaphore(0);
-        ActorRef<Evaluator.Command> evaluator = KIT.spawn(Evaluator.create((phi, version) -> {
+        ActorRef<Evaluator.Command> evaluator = spawn((phi, version) -> {
             release.acquireUninterruptibly();
             return result(version, 0.1 * version);
         }, new EvaluationListener() {
-        }));
+        });
         evaluator.tell(new Evaluator.Evaluate(snapshot(1)));
         evaluator.tell(new Evaluator.Evaluate(snapshot(2)));
         TestProbe<EvaluatorSummary> probe = KIT.createTestProbe();
-        evaluator.tell(new Evaluator.Drain(probe.getRef()));
+        evaluator.tell(new Evaluator.Drain(2, probe.getRef()));
         probe.expectNoMessage(Duration.ofMillis(200));
         release.release(2);
         EvaluatorSummary end = probe.receiveMessage(Duration.ofSeconds(5));

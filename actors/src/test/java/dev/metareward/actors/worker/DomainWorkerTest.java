@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.metareward.actors.aggregation.AggregationPolicy;
 import dev.metareward.actors.testing.QuadraticComputer;
 import dev.metareward.actors.testing.SeededBatches;
 import dev.metareward.actors.transport.ContributionFrame;
@@ -50,7 +51,8 @@ class DomainWorkerTest {
     }
 
     private static WorkerSettings settings(TrainingSettings.Mode mode, Duration phiWait) {
-        return new WorkerSettings(RUN, mode, phiWait, Duration.ofSeconds(5), OptionalInt.empty());
+        return new WorkerSettings(RUN, AggregationPolicy.from(new TrainingSettings(mode, 2, true, 10, 3, 0)), phiWait,
+                Duration.ofSeconds(5), OptionalInt.empty());
     }
 
     private ActorRef<DomainWorker.Command> spawn(Behavior<DomainWorker.Command> behavior) {

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Algorithm 1 in one process, sync mode: every outer step computes one contribution per training domain with the
  * current phi, averages them (the expectation over the meta-distribution taken exactly over the training domains),
  * applies the outer optimizer and bumps the version. A refused (non-finite) update leaves phi and the version as
- * they were. The distributed version (actors) uses {@link DomainMetaStep} and {@link OuterOptimizer} the same way.
+ * they were. The distributed version (actors) computes the same {@link DomainMetaStep}s on its workers and applies
+ * them with the same {@link OuterRound}.
  */
 public final class MetaTrainer {
 
@@ -92,21 +93,21 @@ public final class MetaTrainer {
     public OuterStepRecord step() {
         long start = System.nanoTime();
         long usedVersion = version;
-        INDArray sum = null;
+        List<INDArray> hypergradients = new ArrayList<>(domains.size());
         Map<String, Double> losses = new LinkedHashMap<>();
         double lossSum = 0;
         int clamped = 0;
         for (DomainMetaStep domain : domains) {
             DomainMetaStep.Result result = domain.computeWithDiagnostics(phi, usedVersion);
             Contribution c = result.contribution();
-            sum = sum == null ? c.hypergradient().dup() : sum.addi(c.hypergradient());
+            hypergradients.add(c.hypergradient());
             losses.put(c.domain(), c.outerLoss());
             lossSum += c.outerLoss();
             clamped += result.diagnostics().clampedRewards();
         }
-        INDArray mean = sum.divi(domains.size());
-        double norm = mean.norm2Number().doubleValue();
-        boolean applied = optimizer.step(phi, mean, 1.0);
+        OuterRound.Result round = OuterRound.apply(optimizer, phi, hypergradients);
+        double norm = round.meanGradient().norm2Number().doubleValue();
+        boolean applied = round.applied();
         if (applied) {
             version++;
         }

@@ -1,0 +1,10 @@
+package dev.metareward.actors.coordinator;
+
+/**
+ * Why one contribution was refused.
+ *
+ * @param reason the counter it goes to
+ * @param detail a sentence with the values that failed the check, for the log
+ */
+public record Rejection(RejectionReason reason, String detail) {
+}
