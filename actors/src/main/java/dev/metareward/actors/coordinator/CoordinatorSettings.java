@@ -1,6 +1,7 @@
 package dev.metareward.actors.coordinator;
 
 import dev.metareward.actors.aggregation.AggregationPolicy;
+import dev.metareward.config.MetarewardConfig;
 import dev.metareward.config.TimeoutSettings;
 import dev.metareward.config.TrainingSettings;
 import java.util.List;
@@ -16,6 +17,12 @@ import java.util.List;
  */
 public record CoordinatorSettings(String runId, List<String> trainingDomains, TrainingSettings training,
                                   TimeoutSettings timeouts, long targetVersion) {
+
+    /** The coordinator of the run {@code config} describes: its training domains, up to outer.steps versions. */
+    public static CoordinatorSettings of(MetarewardConfig config) {
+        return new CoordinatorSettings(config.run().id(), config.data().trainingDomains(), config.training(),
+                config.timeouts(), config.outer().steps());
+    }
 
     public CoordinatorSettings {
         trainingDomains = List.copyOf(trainingDomains);

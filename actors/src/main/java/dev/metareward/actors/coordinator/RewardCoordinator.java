@@ -197,6 +197,11 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         this.phi = initial.phi().dup();
         this.version = initial.version();
         this.startVersion = initial.version();
+        // Workers drop a broadcast whose sequence is not above the newest they hold. A coordinator restarted from a
+        // checkpoint (on another node, after its node was lost) must therefore start above every sequence of its
+        // predecessor: wall-clock microseconds do, as long as fewer than a thousand broadcasts per millisecond were
+        // made and the nodes' clocks differ by less than a fail-over takes (seconds).
+        this.broadcastSequence = System.currentTimeMillis() * 1_000L;
         this.transport = transport;
         this.checkpoints = checkpoints;
         this.listener = listener;

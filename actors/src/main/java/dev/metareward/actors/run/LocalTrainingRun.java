@@ -1,6 +1,5 @@
 package dev.metareward.actors.run;
 
-import dev.metareward.actors.aggregation.AggregationPolicy;
 import dev.metareward.actors.checkpoint.CheckpointStore;
 import dev.metareward.actors.checkpoint.DomainResume;
 import dev.metareward.actors.checkpoint.RotatingCheckpointStore;
@@ -95,7 +94,6 @@ public final class LocalTrainingRun {
         RunState initial = begin.initial();
         Optional<Path> resumedFrom = begin.resumedFrom();
 
-        AggregationPolicy policy = AggregationPolicy.from(config.training());
         List<RunPlan.Worker> workers = new ArrayList<>();
         for (int i = 0; i < domains.size(); i++) {
             String domain = domains.get(i);
@@ -106,13 +104,11 @@ public final class LocalTrainingRun {
                 batches.restorePosition(resume.position());
                 nextSequence = resume.lastSequence() + 1;
             }
-            WorkerSettings settings = new WorkerSettings(runId, policy,
-                    config.timeouts().phiVersion(), config.timeouts().contribution(), device(config.device(), i));
+            WorkerSettings settings = WorkerSettings.of(config, device(config.device(), i));
             workers.add(new RunPlan.Worker(new DomainSlot(batches, nextSequence), settings));
         }
         Transport transport = options.transport().orElseGet(InProcessTransport::new);
-        CoordinatorSettings coordinator = new CoordinatorSettings(runId, domains, config.training(),
-                config.timeouts(), config.outer().steps());
+        CoordinatorSettings coordinator = CoordinatorSettings.of(config);
         RunPlan plan = new RunPlan(coordinator, initial, begin.optimizer(), workers, components.steps(), transport,
                 store, components.evaluation(), listener, options.supervision(), config.timeouts(), resumedFrom);
 

@@ -11,7 +11,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * @param runId the run of the coordinator
  * @param version version of phi (number of updates applied)
- * @param sequence broadcast number, increasing by one per broadcast of this coordinator; a re-broadcast of the same
+ * @param sequence broadcast number, increasing by one per broadcast of this coordinator and starting above every
+ *                 sequence of an earlier coordinator of the run (see RewardCoordinator); a re-broadcast of the same
  *                 version has a new sequence
  * @param awaitedDomains in sync mode, the domains asked to compute a contribution with this phi (all training
  *                       domains after an update; only the missing ones after a round timed out); empty in async mode,

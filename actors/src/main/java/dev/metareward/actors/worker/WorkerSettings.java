@@ -1,6 +1,7 @@
 package dev.metareward.actors.worker;
 
 import dev.metareward.actors.aggregation.AggregationPolicy;
+import dev.metareward.config.MetarewardConfig;
 import java.time.Duration;
 import java.util.OptionalInt;
 
@@ -17,4 +18,10 @@ import java.util.OptionalInt;
  */
 public record WorkerSettings(String runId, AggregationPolicy policy, Duration phiWait, Duration publishGiveUp,
                              OptionalInt device) {
+
+    /** The settings of a worker of the run {@code config} describes, computing on {@code device}. */
+    public static WorkerSettings of(MetarewardConfig config, OptionalInt device) {
+        return new WorkerSettings(config.run().id(), AggregationPolicy.from(config.training()),
+                config.timeouts().phiVersion(), config.timeouts().contribution(), device);
+    }
 }

@@ -2,6 +2,7 @@ package dev.metareward.cluster.node;
 
 import dev.metareward.actors.CborSerializable;
 import dev.metareward.actors.evaluator.Evaluator;
+import dev.metareward.actors.evaluator.EvaluatorSettings;
 import dev.metareward.actors.evaluator.EvaluatorSummary;
 import dev.metareward.actors.run.RunListener;
 import dev.metareward.tensors.checkpoint.VectorCheckpoint;
@@ -52,9 +53,12 @@ final class EvaluatorHost {
 
     static Behavior<Command> create(NodeRuntime node, RunListener listener) {
         return Behaviors.setup(context -> {
+            // Start version 0: wherever the coordinator resumed, every kept version it broadcasts is evaluated.
+            EvaluatorSettings settings = new EvaluatorSettings(node.config().run().id(),
+                    node.config().training().evaluateEvery(), 0, node.config().outer().steps(),
+                    node.config().timeouts().ask());
             ActorRef<Evaluator.Command> evaluator = context.spawn(Evaluator.create(
-                    node.run().components().budgetedEvaluation(), listener, node.transport(),
-                    node.config().training().evaluateEvery(), node.config().outer().steps()), "evaluator");
+                    node.run().components().budgetedEvaluation(), listener, settings, node.transport()), "evaluator");
             context.getLog().info("evaluator singleton runs on node {}", node.self().name());
             return Behaviors.receive(Command.class)
                     .onMessage(Drain.class, m -> {

@@ -38,7 +38,7 @@ final class RunEnder {
                                                     Optional<ActorRef<EvaluatorHost.Command>> evaluator,
                                                     ActorRef<Topic.Command<RunEnded>> runEvents, NodeRuntime node) {
         return Behaviors.transformMessages(RewardCoordinator.Event.class,
-                Behaviors.setup(context -> waitForEvent(context, coordinator, evaluator, runEvents, node)),
+                Behaviors.<Command>setup(context -> waitForEvent(context, coordinator, evaluator, runEvents, node)),
                 pf -> pf.match(RewardCoordinator.Event.class, FromCoordinator::new));
     }
 
