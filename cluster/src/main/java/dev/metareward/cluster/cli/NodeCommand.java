@@ -3,7 +3,9 @@ package dev.metareward.cluster.cli;
 import dev.metareward.actors.coordinator.RewardCoordinator;
 import dev.metareward.actors.run.RunListener;
 import dev.metareward.actors.transport.Transport;
-import dev.metareward.cluster.aeron.DataPlane;
+import dev.metareward.cluster.aeron.AeronTransport;
+import dev.metareward.cluster.aeron.AeronTransportSettings;
+import dev.metareward.cluster.aeron.RunSecret;
 import dev.metareward.cluster.node.ClusterNode;
 import dev.metareward.cluster.node.NodeRuntime;
 import dev.metareward.cluster.node.RunEnd;
@@ -56,7 +58,7 @@ final class NodeCommand implements Callable<Integer> {
         PreparedRun prepared = PreparedRun.prepare(config);
         try (OuterLossLog losses = OuterLossLog.resumed(config.run().outputDir())) {
             ClusterNode node = ClusterNode.start(prepared, self, ArterySecurity.remotingConfig(config.cluster(), self),
-                    DataPlane.start(config, self, prepared.components().initialPhi()), listener(losses));
+                    dataPlane(config, self, prepared.components().initialPhi()), listener(losses));
             Thread hook = new Thread(() -> node.stop("the process received a termination signal"), "node-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             RunEnd end = node.awaitEnd();
@@ -72,6 +74,13 @@ final class NodeCommand implements Callable<Integer> {
             }
             return end.exitStatus();
         }
+    }
+
+    /** This node's Aeron data plane, frames signed with the run secret (cluster.secret-file or its variable). */
+    private static Transport dataPlane(MetarewardConfig config, NodeSettings self, INDArray phi0) {
+        RunSecret secret = RunSecret.resolve(config.cluster().secretFile(), config.cluster().secretEnv());
+        return AeronTransport.start(AeronTransportSettings.fromCluster(config.cluster(), self.name(),
+                config.run().id(), secret, phi0.length(), phi0.dataType()));
     }
 
     private static RunListener listener(OuterLossLog losses) {
