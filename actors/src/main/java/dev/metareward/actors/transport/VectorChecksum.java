@@ -18,11 +18,26 @@ public final class VectorChecksum {
     private VectorChecksum() {
     }
 
-    /** CRC32C of {@code vector} as defined above. */
+    /**
+     * CRC32C of {@code vector} as defined above. A whole, contiguous vector on a little-endian machine is read in
+     * place (no copy); anything else goes through its elements.
+     */
     public static long of(INDArray vector) {
+        DataType type = vector.dataType();
+        if (type != DataType.DOUBLE && type != DataType.FLOAT) {
+            throw new IllegalArgumentException("frames carry FLOAT or DOUBLE vectors, not " + type);
+        }
+        if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN && !vector.isView() && vector.offset() == 0
+                && vector.ordering() == 'c' && vector.data().length() == vector.length()) {
+            long bytes = vector.length() * vector.data().getElementSize();
+            if (bytes <= Integer.MAX_VALUE) {
+                ByteBuffer view = vector.data().asNio().duplicate();
+                view.clear().limit((int) bytes);
+                return ofLittleEndianBytes(view);
+            }
+        }
         CRC32C crc = new CRC32C();
         ByteBuffer buffer = ByteBuffer.allocate(CHUNK * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        DataType type = vector.dataType();
         if (type == DataType.DOUBLE) {
             double[] values = vector.toDoubleVector();
             for (int i = 0; i < values.length; i++) {
@@ -43,6 +58,18 @@ public final class VectorChecksum {
             throw new IllegalArgumentException("frames carry FLOAT or DOUBLE vectors, not " + type);
         }
         flush(crc, buffer);
+        return crc.getValue();
+    }
+
+    /**
+     * CRC32C of vector bytes already laid out as defined above (elements little-endian in their own type), from the
+     * buffer's position to its limit; the position is left unchanged. A wire transport checks frames with it.
+     */
+    public static long ofLittleEndianBytes(ByteBuffer bytes) {
+        CRC32C crc = new CRC32C();
+        int position = bytes.position();
+        crc.update(bytes);
+        bytes.position(position);
         return crc.getValue();
     }
 
