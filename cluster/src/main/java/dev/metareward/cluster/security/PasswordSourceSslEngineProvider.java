@@ -41,6 +41,7 @@ public final class PasswordSourceSslEngineProvider extends ConfigSSLEngineProvid
                 c.getString(PASSWORD_ENV));
     }
 
+    /** The node's key, from the configured key store opened with the password from the run's password source. */
     @Override
     public KeyManager[] keyManagers() {
         char[] password = source.read(System::getenv);
@@ -55,6 +56,7 @@ public final class PasswordSourceSslEngineProvider extends ConfigSSLEngineProvid
         }
     }
 
+    /** The certificates peers must chain to, from the configured trust store opened with the same password. */
     @Override
     public TrustManager[] trustManagers() {
         char[] password = source.read(System::getenv);

@@ -16,12 +16,14 @@ import org.apache.pekko.cluster.Cluster;
 
 /**
  * One cluster node in its own JVM for {@link TlsJoinTest}: reads a run config file, starts a typed ActorSystem with
- * {@link ArterySecurity#remotingConfig} and joins the run's first seed node. Prints {@code UP} when this node is a
- * member. It stops when its stdin closes (the test ended or died) or after a lifetime given on the command line, so
+ * {@link ArterySecurity#remotingConfig} and joins the run's first seed node. Prints {@code STARTED} once it runs and
+ * {@code UP} when it is a member. It stops when its stdin closes (the test ended or died) or after a lifetime given on the command line, so
  * it can never outlive the test for long. Touches no ND4J class: the test checks the loaded classes.
  */
 public final class TlsJoinNode {
 
+    /** The line printed once the ActorSystem runs (and Artery listens). */
+    static final String STARTED = "STARTED";
     /** The line printed once this node is an Up member of the cluster. */
     static final String UP = "UP";
     /** The ActorSystem name every node of the test cluster shares (Artery addresses include it). */
@@ -38,6 +40,7 @@ public final class TlsJoinNode {
     public static void main(String[] args) throws Exception {
         MetarewardConfig config = MetarewardConfig.load(Path.of(args[0]));
         ActorSystem<Void> system = start(config.cluster(), args[1]);
+        System.out.println(STARTED);
         Cluster.get(system.classicSystem()).registerOnMemberUp(() -> System.out.println(UP));
         Thread watchdog = new Thread(() -> {
             try {
@@ -69,7 +72,11 @@ public final class TlsJoinNode {
                 // Retry joining often, so "did not join within the bound" is not just "had not retried yet".
                 .withValue("pekko.cluster.seed-node-timeout", ConfigValueFactory.fromAnyRef("1s"))
                 .withValue("pekko.cluster.retry-unsuccessful-join-after", ConfigValueFactory.fromAnyRef("1s"))
-                .withValue("pekko.cluster.jmx.multi-mbeans-in-same-jvm", ConfigValueFactory.fromAnyRef(true));
+                .withValue("pekko.cluster.jmx.multi-mbeans-in-same-jvm", ConfigValueFactory.fromAnyRef(true))
+                // Test nodes just stop: a graceful leave waits for convergence with nodes that are already gone.
+                .withValue("pekko.coordinated-shutdown.run-by-actor-system-terminate",
+                        ConfigValueFactory.fromAnyRef(false))
+                .withValue("pekko.coordinated-shutdown.run-by-jvm-shutdown-hook", ConfigValueFactory.fromAnyRef(false));
         return ActorSystem.create(Behaviors.empty(), SYSTEM, node
                 .withFallback(ArterySecurity.remotingConfig(cluster, self))
                 .withFallback(ConfigFactory.load()));

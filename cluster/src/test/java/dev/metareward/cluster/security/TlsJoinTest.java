@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.metareward.config.MetarewardConfig;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,14 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 7's acceptance "a node with a wrong key store cannot join", with real processes: the seed node runs in this
- * JVM, a node with the run's stores and an intruder with the stores of another gen-certs run each in their own JVM.
+ * JVM, a node with the run's stores and an intruder with the key store of another gen-certs run each in their own
+ * JVM. The intruder trusts the run's CA as well as its own (the CA certificate is public, so an attacker can), so its
+ * side of the handshake succeeds and only the seed's check of the client certificate (mutual authentication) keeps it
+ * out.
  */
 class TlsJoinTest {
 
     /** How long the intruder gets to join; Artery TCP nodes are Up within about 1 s on this machine (FACTS.md). */
     private static final Duration INTRUDER_BOUND = Duration.ofSeconds(15);
-    /** Upper bound for the good node (JVM start with the test classpath on two busy cores, then the join). */
-    private static final Duration GOOD_BOUND = Duration.ofSeconds(45);
+    /** Upper bound of a child JVM's start, the good node's join and the intruder's first refusal (busy cores). */
+    private static final Duration STARTUP_BOUND = Duration.ofSeconds(60);
 
     @TempDir
     Path tmp;
@@ -43,6 +49,7 @@ class TlsJoinTest {
 
     @AfterEach
     void stopEverything() throws Exception {
+        children.forEach(ChildNode::requestStop);
         for (ChildNode child : children) {
             child.stop();
         }
@@ -62,40 +69,66 @@ class TlsJoinTest {
         int goodPort = FreePort.find();
         int intruderPort = FreePort.find();
         Path runConfig = writeConfig("run.conf", run, seedPort, goodPort, intruderPort);
+        trustAlsoTheRunsCa(otherRun, run);
         Path intruderConfig = writeConfig("intruder.conf", otherRun, seedPort, goodPort, intruderPort);
 
-        seed = TlsJoinNode.start(MetarewardConfig.load(runConfig).cluster(), "coord");
+        // Children first: their JVMs boot while the seed starts here, and they retry joining every second.
         long start = System.nanoTime();
         ChildNode good = ChildNode.start(runConfig, "good", tmp.resolve("good-classes.log"));
         children.add(good);
         ChildNode intruder = ChildNode.start(intruderConfig, "intruder", null);
         children.add(intruder);
+        seed = TlsJoinNode.start(MetarewardConfig.load(runConfig).cluster(), "coord");
 
-        long deadline = start + GOOD_BOUND.toNanos();
+        long deadline = start + STARTUP_BOUND.toNanos();
         while (!isUp(goodPort) && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
         double goodSeconds = (System.nanoTime() - start) / 1e9;
-        if (!isUp(goodPort)) {
-            fail("the node with the run's stores did not join within " + GOOD_BOUND + "; its output:\n"
-                    + good.output());
-        }
-        long intruderDeadline = start + INTRUDER_BOUND.toNanos();
+        assertTrue(isUp(goodPort), "the node with the run's stores did not join within " + STARTUP_BOUND
+                + "; its output:\n" + good.output());
+        good.await(TlsJoinNode.UP, STARTUP_BOUND);
+
+        // The bound runs from the intruder's start, not the JVM's: on two busy cores a JVM can take seconds to start.
+        long intruderStart = intruder.await(TlsJoinNode.STARTED, STARTUP_BOUND);
+        // The seed's refusal of the intruder's certificate, as the JDK reports it to the TLS client and Pekko logs it.
+        double rejectedSeconds = (intruder.await("bad_certificate", STARTUP_BOUND) - intruderStart) / 1e9;
+        long intruderDeadline = intruderStart + INTRUDER_BOUND.toNanos();
         while (System.nanoTime() < intruderDeadline) {
             assertFalse(isMember(intruderPort), "the intruder became a member; its output:\n" + intruder.output());
             Thread.sleep(200);
         }
         assertFalse(isMember(intruderPort), "the intruder became a member; its output:\n" + intruder.output());
         assertFalse(intruder.output().contains(TlsJoinNode.UP), intruder.output());
-        assertTrue(intruder.isAlive(), "the intruder kept trying (it did not just crash):\n" + intruder.output());
-        assertTrue(good.output().contains(TlsJoinNode.UP), good.output());
-        System.out.printf("good node Up after %.1f s; intruder kept out for %d s%n", goodSeconds,
+        assertTrue(intruder.output().contains("Couldn't join seed nodes"), "the intruder kept trying:\n"
+                + intruder.output());
+        assertFalse(intruder.output().contains("PKIX path building failed"), "the intruder trusted the seed, so it "
+                + "was the seed's check of its certificate that refused it:\n" + intruder.output());
+        System.out.printf("good node Up %.1f s after its JVM started; intruder refused (bad_certificate) %.1f s "
+                + "after its node started and still out after %d s%n", goodSeconds, rejectedSeconds,
                 INTRUDER_BOUND.toSeconds());
 
         good.stop();
         String classes = Files.readString(tmp.resolve("good-classes.log"));
         assertTrue(classes.contains(PasswordSourceSslEngineProvider.class.getName()), "the class log works");
         assertFalse(classes.contains("org.nd4j"), "a node's security path must not load ND4J");
+    }
+
+    /** Adds the CA certificate of {@code run} to the trust store of {@code intruder}, under the intruder's password. */
+    private static void trustAlsoTheRunsCa(Path intruder, Path run) throws Exception {
+        char[] intruderPassword = Files.readString(intruder.resolve(RunCertificates.PASSWORD)).toCharArray();
+        KeyStore runTrust = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(run.resolve(RunCertificates.TRUST_STORE))) {
+            runTrust.load(in, Files.readString(run.resolve(RunCertificates.PASSWORD)).toCharArray());
+        }
+        KeyStore intruderTrust = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(intruder.resolve(RunCertificates.TRUST_STORE))) {
+            intruderTrust.load(in, intruderPassword);
+        }
+        intruderTrust.setCertificateEntry("stolen-run-ca", runTrust.getCertificate(runTrust.aliases().nextElement()));
+        try (OutputStream out = Files.newOutputStream(intruder.resolve(RunCertificates.TRUST_STORE))) {
+            intruderTrust.store(out, intruderPassword);
+        }
     }
 
     private boolean isUp(int port) {
@@ -141,7 +174,9 @@ class TlsJoinTest {
     /** A {@link TlsJoinNode} in a child JVM with the test's class path; its output is collected line by line. */
     private static final class ChildNode {
         private final Process process;
-        private final StringBuffer output = new StringBuffer();
+        /** Output lines and the {@link System#nanoTime()} each arrived at; both guarded by {@code this}. */
+        private final List<String> lines = new ArrayList<>();
+        private final List<Long> arrivals = new ArrayList<>();
         private final Thread reader;
 
         private ChildNode(Process process) {
@@ -167,28 +202,54 @@ class TlsJoinTest {
             try (BufferedReader in = new BufferedReader(
                     new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    output.append(line).append('\n');
+                    synchronized (this) {
+                        arrivals.add(System.nanoTime());
+                        lines.add(line);
+                    }
                 }
             } catch (IOException ignored) {
                 // The process ended; what was read is kept.
             }
         }
 
-        String output() {
-            return output.toString();
+        /**
+         * Waits until the node has printed a line containing {@code text}.
+         *
+         * @return {@link System#nanoTime()} when that line arrived (which may be before this call)
+         */
+        long await(String text, Duration bound) throws InterruptedException {
+            long deadline = System.nanoTime() + bound.toNanos();
+            while (true) {
+                synchronized (this) {
+                    for (int i = 0; i < lines.size(); i++) {
+                        if (lines.get(i).contains(text)) {
+                            return arrivals.get(i);
+                        }
+                    }
+                }
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    fail("expected \"" + text + "\" from the node within " + bound + "; its output:\n" + output());
+                }
+                Thread.sleep(50);
+            }
         }
 
-        boolean isAlive() {
-            return process.isAlive();
+        synchronized String output() {
+            return String.join("\n", lines);
         }
 
-        /** Closes stdin (the node's signal to stop), then kills it if it has not exited within 10 s. */
-        void stop() throws InterruptedException {
+        /** Closes stdin, the node's signal to stop, without waiting (so several nodes stop at once). */
+        void requestStop() {
             try {
                 process.getOutputStream().close();
             } catch (IOException ignored) {
                 // Already gone.
             }
+        }
+
+        /** Stops the node and waits for it, killing it if it has not exited within 10 s. */
+        void stop() throws InterruptedException {
+            requestStop();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
