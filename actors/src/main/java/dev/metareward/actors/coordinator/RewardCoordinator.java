@@ -291,9 +291,18 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         context.getLog().info("worker of '{}' registered at version {} (last accepted sequence {}){}", domain, version,
                 last == null ? "none" : last.lastSequence(), waiting ? "; re-broadcasting phi to it" : "");
         if (waiting) {
-            broadcast(policy.awaitedDomains(Set.of(domain)));
+            // Every domain still missing, not only this one: a worker acts on the newest broadcast it holds, so a
+            // broadcast addressed to this domain alone would hide an earlier one addressed to another domain.
+            broadcast(policy.awaitedDomains(missingDomains()));
         }
         return this;
+    }
+
+    /** Training domains with no contribution buffered in the current round, in domain order. */
+    private Set<String> missingDomains() {
+        Set<String> missing = new LinkedHashSet<>(domains);
+        missing.removeAll(pending.keySet());
+        return missing;
     }
 
     private void reject(ContributionFrame frame, RejectionReason reason, String detail) {
@@ -394,9 +403,7 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         }
         roundTimeouts++;
         silentRounds++;
-        Set<String> missing = new LinkedHashSet<>(domains);
-        missing.removeAll(pending.keySet());
-        Set<String> awaited = policy.awaitedDomains(missing);
+        Set<String> awaited = policy.awaitedDomains(missingDomains());
         String waitingFor = awaited.isEmpty() ? "no usable contribution arrived"
                 : "still missing contributions of " + awaited;
         if (silentRounds >= MAX_SILENT_ROUNDS) {

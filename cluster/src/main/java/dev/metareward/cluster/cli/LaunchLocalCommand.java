@@ -99,7 +99,7 @@ final class LaunchLocalCommand implements Callable<Integer> {
 
     private List<String> nodeArgs(NodeSettings node) {
         List<String> args = new ArrayList<>(List.of("node", "--config", configOptions.file.toString(),
-                "--node", node.name()));
+                "--node", node.name(), "--exit-with", Long.toString(ProcessHandle.current().pid())));
         for (String override : configOptions.overrides) {
             args.add("--set");
             args.add(override);

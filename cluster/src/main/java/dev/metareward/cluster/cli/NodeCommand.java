@@ -19,6 +19,7 @@ import dev.metareward.tensors.checkpoint.VectorCheckpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +45,11 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--node", required = true, paramLabel = "NAME", description = "This node's name in cluster.nodes.")
     String nodeName;
 
+    @Option(names = "--exit-with", paramLabel = "PID",
+            description = "Stop this node when process PID exits (launch-local and tests pass their own pid, so a "
+                    + "killed launcher never leaves nodes behind).")
+    Long exitWith;
+
     @Override
     public Integer call() {
         long started = System.nanoTime();
@@ -61,6 +67,11 @@ final class NodeCommand implements Callable<Integer> {
                     dataPlane(config, self, prepared.components().initialPhi()), listener(losses));
             Thread hook = new Thread(() -> node.stop("the process received a termination signal"), "node-stop");
             Runtime.getRuntime().addShutdownHook(hook);
+            if (exitWith != null) {
+                ProcessHandle.of(exitWith).map(ProcessHandle::onExit)
+                        .orElse(CompletableFuture.completedFuture(null))
+                        .thenRun(() -> node.stop("process " + exitWith + " (--exit-with) has exited"));
+            }
             RunEnd end = node.awaitEnd();
             LOG.info("node {}: {} ({})", self.name(), end.outcome(), end.message());
             node.close();

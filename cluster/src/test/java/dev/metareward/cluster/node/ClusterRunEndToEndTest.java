@@ -90,8 +90,7 @@ class ClusterRunEndToEndTest {
 
     private List<String> nodeArgs(Path config, String node, String... more) {
         List<String> args = args("node", config, more);
-        args.add("--node");
-        args.add(node);
+        args.addAll(List.of("--node", node, "--exit-with", Long.toString(ProcessHandle.current().pid())));
         return args;
     }
 
