@@ -49,14 +49,14 @@ class CborSerializationTest {
     @Test
     void shouldSerializeWorkerRegisteredWithItsResumePointWithJacksonCbor() {
         RewardCoordinator.WorkerRegistered message = new RewardCoordinator.WorkerRegistered("books",
-                Optional.of(new DomainResume(new byte[] {0, 1, -2, 127}, 41)), 17);
+                Optional.of(new DomainResume(new byte[] {0, 1, -2, 127}, 41)), 17, false);
         RewardCoordinator.WorkerRegistered back = roundTrip(message);
         assertEquals("books", back.domain());
         assertEquals(17, back.version());
         assertEquals(41, back.resume().orElseThrow().lastSequence());
         assertArrayEquals(new byte[] {0, 1, -2, 127}, back.resume().orElseThrow().position());
 
-        RewardCoordinator.WorkerRegistered fresh = new RewardCoordinator.WorkerRegistered("dvd", Optional.empty(), 0);
+        RewardCoordinator.WorkerRegistered fresh = new RewardCoordinator.WorkerRegistered("dvd", Optional.empty(), 0, true);
         assertEquals(fresh, roundTrip(fresh));
     }
 

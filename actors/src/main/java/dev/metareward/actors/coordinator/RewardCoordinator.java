@@ -91,9 +91,12 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
      *               when the domain has no accepted contribution (it starts its data from the beginning) or is not a
      *               training domain of this run (then its contributions will be rejected, see the coordinator's log)
      * @param version the coordinator's current version of phi
+     * @param owesContribution true when the coordinator waits for this domain's contribution at {@code version}
+     *                         (sync: none buffered from it this round; async: always), so the worker computes as soon
+     *                         as it holds phi at that version, whatever the newest broadcast is addressed to
      */
-    public record WorkerRegistered(String domain, Optional<DomainResume> resume, long version)
-            implements CborSerializable {
+    public record WorkerRegistered(String domain, Optional<DomainResume> resume, long version,
+                                   boolean owesContribution) implements CborSerializable {
     }
 
     /** Asks for the counters. */
@@ -282,18 +285,18 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         if (!domains.contains(domain)) {
             context.getLog().warn("a worker registered for '{}', which is not a training domain of run '{}' {}; its "
                     + "contributions will be rejected", domain, settings.runId(), domains);
-            registration.replyTo().tell(new WorkerRegistered(domain, Optional.empty(), version));
+            registration.replyTo().tell(new WorkerRegistered(domain, Optional.empty(), version, false));
             return this;
         }
         DomainResume last = resume.get(domain);
-        registration.replyTo().tell(new WorkerRegistered(domain, Optional.ofNullable(last), version));
         boolean waiting = !finished && policy.waitsFor(domain, pending.keySet());
+        registration.replyTo().tell(new WorkerRegistered(domain, Optional.ofNullable(last), version, waiting));
         context.getLog().info("worker of '{}' registered at version {} (last accepted sequence {}){}", domain, version,
-                last == null ? "none" : last.lastSequence(), waiting ? "; re-broadcasting phi to it" : "");
+                last == null ? "none" : last.lastSequence(), waiting ? "; re-sending phi to it" : "");
         if (waiting) {
-            // Every domain still missing, not only this one: a worker acts on the newest broadcast it holds, so a
-            // broadcast addressed to this domain alone would hide an earlier one addressed to another domain.
-            broadcast(policy.awaitedDomains(missingDomains()));
+            // Addressed to no domain: the reply told this worker it owes a contribution; asking again here would make
+            // workers that already computed this round compute twice (and move their data on).
+            broadcast(Set.of());
         }
         return this;
     }

@@ -158,6 +158,7 @@ public final class DomainWorker extends AbstractBehavior<DomainWorker.Command> {
         PhiFrame phi = newest;
         lastComputedSequence = phi.sequence();
         Contribution contribution = computer.compute(phi.vector(), phi.version());
+        slot.settle();
         ContributionFrame frame = ContributionFrame.of(settings.runId(), slot.takeSequence(), contribution,
                 slot.batches().position());
         startPublishing(frame);
@@ -240,7 +241,8 @@ public final class DomainWorker extends AbstractBehavior<DomainWorker.Command> {
 
     /** True when the newest phi should be used for a (new) contribution now; the aggregation policy decides. */
     private boolean dueToCompute() {
-        return newest != null && settings.policy().shouldCompute(slot.domain(), newest, lastComputedSequence);
+        return newest != null && (settings.policy().shouldCompute(slot.domain(), newest, lastComputedSequence)
+                || slot.owesAt(newest.version()));
     }
 
     private boolean scheduleComputeIfDue() {

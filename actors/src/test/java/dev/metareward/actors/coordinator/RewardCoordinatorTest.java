@@ -2,6 +2,7 @@ package dev.metareward.actors.coordinator;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -360,15 +361,17 @@ class RewardCoordinatorTest {
         assertEquals("dvd", dvd.domain());
         assertEquals(0, dvd.version());
         assertEquals(Optional.empty(), dvd.resume(), "dvd has no accepted contribution yet");
+        assertTrue(dvd.owesContribution(), "the round waits for dvd");
         PhiFrame toDvd = f.nextBroadcast();
         assertEquals(0, toDvd.version());
         assertTrue(toDvd.sequence() > first, "a re-broadcast is a new broadcast");
-        // Every domain still missing: workers act on the newest broadcast they hold, so one addressed to dvd alone
-        // would hide the earlier one that asked electronics.
-        assertEquals(Set.of("dvd", "electronics"), toDvd.awaitedDomains());
+        // The reply told dvd it owes the round; asking anyone here would make workers that already computed this
+        // round compute twice, and a broadcast to dvd alone would hide the earlier one to electronics.
+        assertEquals(Set.of(), toDvd.awaitedDomains());
 
         RewardCoordinator.WorkerRegistered books = register(f, "books");
         assertEquals(0, books.version());
+        assertFalse(books.owesContribution(), "books already contributed to this round");
         assertEquals(1, books.resume().orElseThrow().lastSequence());
         assertArrayEquals(new byte[] {1}, books.resume().orElseThrow().position());
         assertNull(f.broadcasts.poll(300, TimeUnit.MILLISECONDS), "books already contributed to this round");

@@ -98,6 +98,24 @@ class DomainWorkerTest {
     }
 
     @Test
+    void shouldComputeOnceWhatItOwesSinceRegistrationWhateverTheNewestBroadcastIsAddressedTo()
+            throws InterruptedException {
+        SeededBatches batches = new SeededBatches("books", 1);
+        DomainSlot slot = new DomainSlot(batches, 1);
+        slot.owe(3);
+        ActorRef<DomainWorker.Command> worker = spawn(DomainWorker.create(settings(TrainingSettings.Mode.SYNC,
+                Duration.ofSeconds(30)), slot, QuadraticComputer::new, transport));
+        transport.publishPhi(phi(2, 10, Set.of()));
+        expectNone();
+        transport.publishPhi(phi(3, 11, Set.of("dvd")));
+        assertEquals(3, next().phiVersion(), "owed at version 3: computes although the broadcast asks dvd");
+        transport.publishPhi(phi(3, 12, Set.of()));
+        expectNone();
+        assertEquals(1, batches.drawn(), "one contribution, one batch");
+        KIT.stop(worker);
+    }
+
+    @Test
     void shouldKeepComputingWithTheNewestPhiInAsyncMode() throws InterruptedException {
         ActorRef<DomainWorker.Command> worker = spawn(DomainWorker.create(settings(TrainingSettings.Mode.ASYNC,
                 Duration.ofSeconds(30)), new DomainSlot(new SeededBatches("dvd", 2), 1), QuadraticComputer::new,

@@ -96,8 +96,12 @@ public final class DomainEntity {
             nextSequence = resume.lastSequence() + 1;
         }
         WorkerSettings settings = WorkerSettings.of(config, node.nextWorkerDevice());
-        ActorRef<DomainWorker.Command> worker = context.spawn(DomainWorker.supervised(settings,
-                        new DomainSlot(batches, nextSequence), node.run().components().steps(), node.transport(),
+        DomainSlot slot = new DomainSlot(batches, nextSequence);
+        if (registered.owesContribution()) {
+            slot.owe(registered.version());
+        }
+        ActorRef<DomainWorker.Command> worker = context.spawn(DomainWorker.supervised(settings, slot,
+                        node.run().components().steps(), node.transport(),
                         SupervisionSettings.DEFAULT), "worker", DomainWorker.dispatcher());
         context.watch(worker);
         context.getLog().info("domain '{}' runs on node {} from {} (coordinator at version {})", domain,

@@ -105,8 +105,10 @@ final class RunEnder {
                                          ActorRef<Topic.Command<RunEnded>> runEvents, NodeRuntime node) {
         long version = finished.map(f -> f.state().version()).orElse(-1L);
         context.getLog().info("run ended: {} at version {} ({})", outcome, version, message);
-        runEvents.tell(Topic.publish(new RunEnded(outcome, version, message, node.self().name())));
+        // This node's end first: the topic also delivers RunEnded to this node's guardian, whose end (without the
+        // final state) must not win the race, or nobody writes the report.
         node.end().complete(new RunEnd(outcome, message, finished, bestVersion));
+        runEvents.tell(Topic.publish(new RunEnded(outcome, version, message, node.self().name())));
         return Behaviors.receive(Command.class).onAnyMessage(m -> Behaviors.same()).build();
     }
 }
