@@ -171,18 +171,34 @@ class ClusterRunEndToEndTest {
         children.start("coord-b", nodeArgs(config, "coord-b", steps));
         children.start("worker-1", nodeArgs(config, "worker-1", steps));
 
-        children.awaitOutput("coord-a", Pattern.compile("phi version 3 \\(from "), RUN_DEADLINE);
-        children.kill("coord-a");
+        // The singleton runs on the oldest coordinator-role node: whichever of the two joined first.
+        String holder = awaitEither("coord-a", "coord-b", Pattern.compile("phi version 3 \\(from "));
+        String other = holder.equals("coord-a") ? "coord-b" : "coord-a";
+        children.kill(holder);
 
-        assertEquals(0, children.awaitExit("coord-b", RUN_DEADLINE), children.outputs());
-        var restart = children.awaitOutput("coord-b",
-                Pattern.compile("reward coordinator singleton starts on node coord-b at version (\\d+)"), Duration.ZERO);
+        assertEquals(0, children.awaitExit(other, RUN_DEADLINE), children.outputs());
+        var restart = children.awaitOutput(other, Pattern.compile("reward coordinator singleton starts on node "
+                + other + " at version (\\d+)"), Duration.ZERO);
         assertTrue(Long.parseLong(restart.group(1)) >= 3, "restarted at version " + restart.group(1)
                 + ", not from the newest checkpoint" + children.outputs());
-        List<String> applied = children.grep("coord-b", APPLIED);
+        List<String> applied = children.grep(other, APPLIED);
         assertEquals("30", applied.get(applied.size() - 1), applied.toString());
         assertTrue(Files.isRegularFile(out().resolve(TrainingReport.JSON)), "no report" + children.outputs());
         assertEquals(0, children.awaitExit("worker-1", Duration.ofSeconds(60)), children.outputs());
+    }
+
+    /** The first of two children whose output matches {@code pattern}. */
+    private String awaitEither(String a, String b, Pattern pattern) throws InterruptedException {
+        long deadline = System.nanoTime() + RUN_DEADLINE.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String name : List.of(a, b)) {
+                if (pattern.matcher(children.output(name)).find()) {
+                    return name;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("neither " + a + " nor " + b + " printed /" + pattern + "/" + children.outputs());
     }
 
     private static double[] phiAt(Path out, long version) throws IOException {
