@@ -18,6 +18,7 @@ import dev.metareward.config.NodeSettings;
 import dev.metareward.tensors.checkpoint.VectorCheckpoint;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -62,7 +63,9 @@ final class NodeCommand implements Callable<Integer> {
                 + nodeName + ": no such node in cluster.nodes of " + configOptions.file + "; nodes there: "
                 + config.cluster().nodes().stream().map(NodeSettings::name).toList()));
         PreparedRun prepared = PreparedRun.prepare(config);
-        try (OuterLossLog losses = OuterLossLog.resumed(config.run().outputDir())) {
+        // Only a coordinator-role node can hold the coordinator, whose updates go to the run's shared loss log.
+        try (OuterLossLog losses = self.hasRole(NodeSettings.COORDINATOR) ? OuterLossLog.shared(config.run().outputDir())
+                : null) {
             ClusterNode node = ClusterNode.start(prepared, self, ArterySecurity.remotingConfig(config.cluster(), self),
                     dataPlane(config, self, prepared.components().initialPhi()), listener(losses));
             Thread hook = new Thread(() -> node.stop("the process received a termination signal"), "node-stop");
@@ -81,7 +84,7 @@ final class NodeCommand implements Callable<Integer> {
                 // the hook is running: the node is stopping already
             }
             if (end.finished().isPresent() && end.outcome() == RunEnd.Outcome.COMPLETED) {
-                report(prepared, end, losses, started);
+                report(prepared, end, started);
             }
             return end.exitStatus();
         }
@@ -94,11 +97,14 @@ final class NodeCommand implements Callable<Integer> {
                 config.run().id(), secret, phi0.length(), phi0.dataType()));
     }
 
+    /** @param losses the shared loss log, null on a node that cannot hold the coordinator */
     private static RunListener listener(OuterLossLog losses) {
         return new RunListener() {
             @Override
             public void onUpdate(UpdateEvent event) {
-                losses.record(event.version(), event.meanOuterLoss());
+                if (losses != null) {
+                    losses.record(event.version(), event.meanOuterLoss());
+                }
             }
 
             @Override
@@ -111,7 +117,7 @@ final class NodeCommand implements Callable<Integer> {
     }
 
     /** The meta-test of the best phi (or the final one) on the held-out domains, and the report. */
-    private static void report(PreparedRun prepared, RunEnd end, OuterLossLog losses, long started) {
+    private static void report(PreparedRun prepared, RunEnd end, long started) {
         RewardCoordinator.Finished finished = end.finished().orElseThrow();
         long version = finished.state().version();
         INDArray phi = finished.state().phi();
@@ -126,7 +132,12 @@ final class NodeCommand implements Callable<Integer> {
                         e.toString());
             }
         }
+        // Read again: coordinators on other nodes (before a fail-over) appended versions this node never saw.
+        List<Double> losses;
+        try (OuterLossLog all = OuterLossLog.shared(prepared.config().run().outputDir())) {
+            losses = all.upTo(version);
+        }
         // A cluster coordinator always starts from the newest checkpoint there is; the log says which.
-        FinalReport.write(prepared, phi, losses.upTo(version), version, "", started);
+        FinalReport.write(prepared, phi, losses, version, "", started);
     }
 }

@@ -44,6 +44,18 @@ public final class OuterLossLog implements AutoCloseable {
 
     /** A resumed run: keeps what earlier processes recorded in {@code outputDir} and appends to it. */
     public static OuterLossLog resumed(Path outputDir) {
+        return read(outputDir, true);
+    }
+
+    /**
+     * The log of a cluster run, which the coordinator-role nodes share (each appends while it holds the coordinator):
+     * what is in {@code outputDir} so far, appended to; a missing file is simply a new run.
+     */
+    public static OuterLossLog shared(Path outputDir) {
+        return read(outputDir, false);
+    }
+
+    private static OuterLossLog read(Path outputDir, boolean warnIfMissing) {
         Path file = outputDir.resolve(FILE);
         TreeMap<Long, Double> losses = new TreeMap<>();
         if (Files.isRegularFile(file)) {
@@ -55,7 +67,7 @@ public final class OuterLossLog implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("could not read " + file + ": " + e.getMessage(), e);
             }
-        } else {
+        } else if (warnIfMissing) {
             LOG.warn("{} is missing: the report of this resumed run shows only the versions trained from now on", file);
         }
         return new OuterLossLog(file, losses, open(file, StandardOpenOption.APPEND));

@@ -175,14 +175,20 @@ class ClusterRunEndToEndTest {
         String holder = awaitEither("coord-a", "coord-b", Pattern.compile("phi version 3 \\(from "));
         String other = holder.equals("coord-a") ? "coord-b" : "coord-a";
         children.kill(holder);
+        long newestCheckpoint = newestCheckpointVersion();
 
         assertEquals(0, children.awaitExit(other, RUN_DEADLINE), children.outputs());
         var restart = children.awaitOutput(other, Pattern.compile("reward coordinator singleton starts on node "
                 + other + " at version (\\d+)"), Duration.ZERO);
-        assertTrue(Long.parseLong(restart.group(1)) >= 3, "restarted at version " + restart.group(1)
-                + ", not from the newest checkpoint" + children.outputs());
+        assertTrue(newestCheckpoint >= 2, "checkpoint-every = 1 and version 3 was logged; newest checkpoint "
+                + newestCheckpoint);
+        assertEquals(newestCheckpoint, Long.parseLong(restart.group(1)), "restarted from the newest checkpoint"
+                + children.outputs());
         List<String> applied = children.grep(other, APPLIED);
-        assertEquals("30", applied.get(applied.size() - 1), applied.toString());
+        assertEquals(LongStream.rangeClosed(newestCheckpoint + 1, 30).mapToObj(Long::toString).toList(), applied,
+                "the new coordinator applies every version after its checkpoint once");
+        assertEquals(30, TrainingReport.read(out()).outerLoss().size(), "the report's loss curve spans both "
+                + "coordinators");
         assertTrue(Files.isRegularFile(out().resolve(TrainingReport.JSON)), "no report" + children.outputs());
         assertEquals(0, children.awaitExit("worker-1", Duration.ofSeconds(60)), children.outputs());
     }
@@ -199,6 +205,13 @@ class ClusterRunEndToEndTest {
             Thread.sleep(100);
         }
         throw new AssertionError("neither " + a + " nor " + b + " printed /" + pattern + "/" + children.outputs());
+    }
+
+    private long newestCheckpointVersion() throws IOException {
+        try (var files = Files.list(out().resolve("checkpoints"))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.matches("phi-\\d{12}\\.ckpt"))
+                    .mapToLong(n -> Long.parseLong(n.substring(4, 16))).max().orElse(-1);
+        }
     }
 
     private static double[] phiAt(Path out, long version) throws IOException {
