@@ -169,9 +169,13 @@ public record AeronTransportSettings(String runId, RunSecret secret, Node localN
         if (aeron.dir().isPresent()) {
             return Path.of(aeron.dir().get());
         }
+        return defaultDriverParent().resolve("metareward-" + sanitize(runId) + "-" + sanitize(localNode.name()));
+    }
+
+    /** /dev/shm (memory-backed, where Aeron's logs belong), or the system temporary folder where there is none. */
+    static Path defaultDriverParent() {
         Path shm = Path.of("/dev/shm");
-        Path parent = Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
-        return parent.resolve("metareward-" + sanitize(runId) + "-" + sanitize(localNode.name()));
+        return Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     private static String sanitize(String s) {
