@@ -31,6 +31,7 @@ class BenchTransportCommandTest {
                 assertTrue(value > 0 && Double.isFinite(value), key + " = " + value + " in " + row);
             }
         }
+        assertTrue(json.get("hmac_sha256_mb_per_s").asDouble() > 0, json.toString());
         assertTrue(r.out().contains("ours/raw") && r.out().contains("4 MiB"), r.out());
     }
 
