@@ -120,8 +120,9 @@ public final class TransportBenchmark {
     }
 
     private static double rate(int bytes, double seconds, Runnable op) {
-        for (int i = 0; i < 3; i++) {
-            op.run();
+        long warm = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() - warm < 0) {
+            op.run(); // until the JIT compiles the SHA-256 / CRC32C intrinsics in
         }
         long start = System.nanoTime();
         long end = start + (long) (seconds * 1e9);
