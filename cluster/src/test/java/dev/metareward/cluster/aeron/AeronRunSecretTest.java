@@ -11,7 +11,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class RunSecretTest {
+class AeronRunSecretTest {
 
     @Test
     void shouldReadAFileIgnoringOneTrailingLineBreak(@TempDir Path tmp) throws IOException {
