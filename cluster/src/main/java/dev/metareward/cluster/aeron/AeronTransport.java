@@ -41,9 +41,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The data plane of a multi-node run over Aeron: contributions from every node to the coordinator-role nodes over
- * one manual multi-destination UDP publication, phi broadcasts from the coordinator's node over dynamic
- * multi-destination cast, {@code aeron:ipc} when everything is in one JVM (docs/DATA-PLANE.md).
+ * The data plane of a multi-node run over Aeron (docs/DATA-PLANE.md): phi broadcasts from the coordinator's node to
+ * every node over dynamic multi-destination cast, contributions from every node over unicast UDP to the
+ * coordinator-role node whose phi arrived last (the live coordinator, wherever the singleton runs), and
+ * {@code aeron:ipc} when everything is in one JVM.
  *
  * <p>Frames are signed (HMAC-SHA256 under the run secret) and checksummed (CRC32C); vectors larger than one fragment
  * are split and reassembled. Receiving runs on one Agrona agent thread that sleeps when idle; it verifies every frame
