@@ -84,6 +84,7 @@ public final class AeronTransport implements Transport {
     private volatile ContributionHandler contributionHandler;
     private PhiFrame newestPhi;
     private volatile boolean closed;
+    private String aeronDirectoryName;
 
     private AeronTransport(AeronTransportSettings settings) {
         this.settings = settings;
@@ -132,6 +133,7 @@ public final class AeronTransport implements Transport {
                 : "publications and images of this node") + ") + " + DriverDirectory.DRIVER_OVERHEAD_BYTES
                 + " for the driver";
         DriverDirectory.check(dir, needed, what, settings.aeron().externalDriver());
+        aeronDirectoryName = dir.toString();
         try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             Nd4j.createUninitialized(settings.phiDataType(), 1); // load ND4J before the first frame arrives
         }
@@ -256,7 +258,7 @@ public final class AeronTransport implements Transport {
 
     /** The media driver directory in use (an Aeron client may connect to it, e.g. in tests). */
     public String aeronDirectoryName() {
-        return aeron.context().aeronDirectoryName();
+        return aeronDirectoryName;
     }
 
     /** Body bytes per fragment on the contribution publication: larger vectors are split into fragments. */
@@ -463,8 +465,9 @@ public final class AeronTransport implements Transport {
             contributionHandler = null;
             phiSubscribers.clear();
         }
-        CloseHelper.quietCloseAll(agentRunner, phiPublisher, aeron, driver);
-        contributionPublishers.forEach(FramePublisher::close);
+        CloseHelper.quietClose(agentRunner);
+        contributionPublishers.forEach(CloseHelper::quietClose);
+        CloseHelper.quietCloseAll(phiPublisher, aeron, driver);
         agentRunner = null;
         aeron = null;
         driver = null;
