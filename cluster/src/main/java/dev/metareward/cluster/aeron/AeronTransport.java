@@ -41,9 +41,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The data plane of a multi-node run over Aeron: contributions from every node to the coordinator-role nodes over
- * one manual multi-destination UDP publication, phi broadcasts from the coordinator's node over dynamic
- * multi-destination cast, {@code aeron:ipc} when everything is in one JVM (docs/DATA-PLANE.md).
+ * The data plane of a multi-node run over Aeron (docs/DATA-PLANE.md): phi broadcasts from the coordinator's node to
+ * every node over dynamic multi-destination cast, contributions from every node over unicast UDP to the
+ * coordinator-role node whose phi arrived last (the live coordinator, wherever the singleton runs), and
+ * {@code aeron:ipc} when everything is in one JVM.
  *
  * <p>Frames are signed (HMAC-SHA256 under the run secret) and checksummed (CRC32C); vectors larger than one fragment
  * are split and reassembled. Receiving runs on one Agrona agent thread that sleeps when idle; it verifies every frame
@@ -70,7 +71,10 @@ public final class AeronTransport implements Transport {
     private final byte dtype;
     private MediaDriver driver;
     private Aeron aeron;
-    private FramePublisher contributionPublisher;
+    /** One per coordinator-role node, in settings order (one ipc publication in one JVM). */
+    private final List<FramePublisher> contributionPublishers = new ArrayList<>();
+    /** Index of the coordinator-role node whose phi broadcast arrived last (the live coordinator), or -1. */
+    private volatile int liveCoordinator = -1;
     private FramePublisher phiPublisher;
     private io.aeron.Subscription contributionSubscription;
     private FrameReceiver contributionReceiver;
@@ -80,6 +84,7 @@ public final class AeronTransport implements Transport {
     private volatile ContributionHandler contributionHandler;
     private PhiFrame newestPhi;
     private volatile boolean closed;
+    private String aeronDirectoryName;
 
     private AeronTransport(AeronTransportSettings settings) {
         this.settings = settings;
@@ -114,7 +119,7 @@ public final class AeronTransport implements Transport {
         if (s.ipc()) {
             return 2;
         }
-        int publications = 1 + (s.hostsCoordinator() ? 1 : 0);
+        int publications = s.coordinatorNodes().size() + (s.hostsCoordinator() ? 1 : 0);
         int images = s.coordinatorNodes().size() + (s.hostsCoordinator() ? s.nodeCount() : 0);
         return publications + images;
     }
@@ -128,6 +133,7 @@ public final class AeronTransport implements Transport {
                 : "publications and images of this node") + ") + " + DriverDirectory.DRIVER_OVERHEAD_BYTES
                 + " for the driver";
         DriverDirectory.check(dir, needed, what, settings.aeron().externalDriver());
+        aeronDirectoryName = dir.toString();
         try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             Nd4j.createUninitialized(settings.phiDataType(), 1); // load ND4J before the first frame arrives
         }
@@ -142,21 +148,8 @@ public final class AeronTransport implements Transport {
             throw new IllegalStateException("no media driver answers at " + dir.toAbsolutePath() + " (aeron.dir): "
                     + e.getMessage(), e);
         }
-        FrameEncoder contributionEncoder = new FrameEncoder(settings.secret(), settings.runId());
         Node local = settings.localNode();
         long timeoutNs = settings.reassemblyTimeout().toNanos();
-        FrameReceiver.Sink phiSink = new FrameReceiver.Sink() {
-            @Override
-            public boolean accepting() {
-                return true;
-            }
-
-            @Override
-            public boolean deliver(Object frame) {
-                onPhi((PhiFrame) frame);
-                return true;
-            }
-        };
         FrameReceiver.Sink contributionSink = new FrameReceiver.Sink() {
             @Override
             public boolean accepting() {
@@ -171,27 +164,27 @@ public final class AeronTransport implements Transport {
         };
         if (settings.ipc()) {
             String channel = DataPlaneChannels.ipc(settings.aeron());
-            contributionPublisher = publisher(channel, CONTRIBUTION_STREAM_ID, List.of(), contributionEncoder);
-            phiPublisher = publisher(channel, PHI_STREAM_ID, List.of(),
-                    new FrameEncoder(settings.secret(), settings.runId()));
+            contributionPublishers.add(publisher(channel, CONTRIBUTION_STREAM_ID));
+            phiPublisher = publisher(channel, PHI_STREAM_ID);
             contributionReceiver = receiver(TYPE_CONTRIBUTION, contributionSink, timeoutNs);
             contributionSubscription = subscribe(channel, CONTRIBUTION_STREAM_ID, contributionReceiver);
-            FrameReceiver phi = receiver(TYPE_PHI, phiSink, timeoutNs);
+            FrameReceiver phi = receiver(TYPE_PHI, phiSink(0), timeoutNs);
             phiReceivers.add(phi);
             phiSubscriptions.add(subscribe(channel, PHI_STREAM_ID, phi));
         } else {
-            contributionPublisher = publisher(DataPlaneChannels.contributionPublication(settings.aeron()),
-                    CONTRIBUTION_STREAM_ID, settings.coordinatorNodes().stream()
-                            .map(DataPlaneChannels::contributionDestination).toList(), contributionEncoder);
+            for (Node coordinator : settings.coordinatorNodes()) {
+                contributionPublishers.add(publisher(DataPlaneChannels.contributionPublication(coordinator,
+                        settings.aeron()), CONTRIBUTION_STREAM_ID));
+            }
             if (settings.hostsCoordinator()) {
-                phiPublisher = publisher(DataPlaneChannels.phiPublication(local, settings.aeron()), PHI_STREAM_ID,
-                        List.of(), new FrameEncoder(settings.secret(), settings.runId()));
+                phiPublisher = publisher(DataPlaneChannels.phiPublication(local, settings.aeron()), PHI_STREAM_ID);
                 contributionReceiver = receiver(TYPE_CONTRIBUTION, contributionSink, timeoutNs);
                 contributionSubscription = subscribe(DataPlaneChannels.contributionSubscription(local),
                         CONTRIBUTION_STREAM_ID, contributionReceiver);
             }
-            for (Node coordinator : settings.coordinatorNodes()) {
-                FrameReceiver phi = receiver(TYPE_PHI, phiSink, timeoutNs);
+            for (int i = 0; i < settings.coordinatorNodes().size(); i++) {
+                Node coordinator = settings.coordinatorNodes().get(i);
+                FrameReceiver phi = receiver(TYPE_PHI, phiSink(i), timeoutNs);
                 phiReceivers.add(phi);
                 phiSubscriptions.add(subscribe(DataPlaneChannels.phiSubscription(local, coordinator), PHI_STREAM_ID,
                         phi));
@@ -221,9 +214,26 @@ public final class AeronTransport implements Transport {
                 .errorHandler(t -> LOG.warn("data plane (media driver): {}", t.toString()));
     }
 
-    private FramePublisher publisher(String channel, int stream, List<String> destinations, FrameEncoder encoder) {
-        return new FramePublisher(aeron, channel, stream, destinations, encoder, stats, settings.maxFragmentBytes(),
-                settings.aeron().termLength());
+    private FramePublisher publisher(String channel, int stream) {
+        return new FramePublisher(aeron, channel, stream, new FrameEncoder(settings.secret(),
+                settings.runId()), stats, settings.maxFragmentBytes(), settings.aeron().termLength());
+    }
+
+    /** Phi from coordinator-role node {@code index}: delivered, and contributions are routed to that node from now. */
+    private FrameReceiver.Sink phiSink(int index) {
+        return new FrameReceiver.Sink() {
+            @Override
+            public boolean accepting() {
+                return true;
+            }
+
+            @Override
+            public boolean deliver(Object frame) {
+                liveCoordinator = index;
+                onPhi((PhiFrame) frame);
+                return true;
+            }
+        };
     }
 
     private FrameReceiver receiver(byte type, FrameReceiver.Sink sink, long timeoutNs) {
@@ -248,12 +258,12 @@ public final class AeronTransport implements Transport {
 
     /** The media driver directory in use (an Aeron client may connect to it, e.g. in tests). */
     public String aeronDirectoryName() {
-        return aeron.context().aeronDirectoryName();
+        return aeronDirectoryName;
     }
 
     /** Body bytes per fragment on the contribution publication: larger vectors are split into fragments. */
     public int fragmentBodyBytes() {
-        return contributionPublisher.fragmentBodyBytes();
+        return contributionPublishers.get(0).fragmentBodyBytes();
     }
 
     /**
@@ -261,7 +271,39 @@ public final class AeronTransport implements Transport {
      * host the coordinator, the phi publication at least one subscriber).
      */
     public boolean isConnected() {
-        return contributionPublisher.isConnected() && (phiPublisher == null || phiPublisher.isConnected());
+        return contributionPublishers.stream().anyMatch(FramePublisher::isConnected)
+                && (phiPublisher == null || phiPublisher.isConnected());
+    }
+
+    /**
+     * True when this node's subscription to the phi broadcasts of coordinator-role node {@code nodeName} is joined
+     * (has an image): a broadcast published from now on arrives here. An Aeron subscriber joins at the stream's
+     * current position, so broadcasts published before this holds do not arrive. In one JVM ({@code ipc}) any name
+     * asks about the one phi stream.
+     */
+    public boolean receivesPhiFrom(String nodeName) {
+        if (settings.ipc()) {
+            return phiSubscriptions.get(0).imageCount() > 0;
+        }
+        for (int i = 0; i < settings.coordinatorNodes().size(); i++) {
+            if (settings.coordinatorNodes().get(i).name().equals(nodeName)) {
+                return phiSubscriptions.get(i).imageCount() > 0;
+            }
+        }
+        throw new IllegalArgumentException("\"" + nodeName + "\" is not among the coordinator-role nodes "
+                + settings.coordinatorNodes().stream().map(Node::name).toList());
+    }
+
+    /**
+     * The coordinator-role node contributions go to: the one whose phi broadcast this node received last (the live
+     * coordinator), or empty before any phi arrived (then contributions go to every connected coordinator-role node).
+     */
+    public java.util.Optional<String> contributionTarget() {
+        int live = liveCoordinator;
+        if (live < 0 || settings.ipc()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(settings.coordinatorNodes().get(live).name());
     }
 
     /**
@@ -276,13 +318,43 @@ public final class AeronTransport implements Transport {
         }
         requireShape(frame.runId(), frame.vector(), "contribution");
         ByteBuffer body = FramePublisher.bytesOf(frame.vector());
+        byte[] position = frame.dataPosition() == null ? new byte[0] : frame.dataPosition();
         try {
-            return contributionPublisher.publish(TYPE_CONTRIBUTION, dtype, frame.vector().length(),
-                    frame.phiVersion(), frame.sequence(), frame.checksum(), frame.outerLoss(), frame.pairs(),
-                    frame.domain(), frame.dataPosition() == null ? new byte[0] : frame.dataPosition(), Set.of(), body);
+            int live = settings.ipc() ? 0 : liveCoordinator;
+            if (live >= 0) {
+                return publishContribution(contributionPublishers.get(live), frame, position, body);
+            }
+            // No phi yet, so the live coordinator is unknown: every connected coordinator-role node gets the frame.
+            boolean accepted = false;
+            PublishResult refused = PublishResult.NOT_CONNECTED;
+            for (FramePublisher publisher : contributionPublishers) {
+                if (!publisher.isConnected()) {
+                    continue;
+                }
+                PublishResult result = publishContribution(publisher, frame, position, body);
+                switch (result) {
+                    case ACCEPTED -> accepted = true;
+                    case CLOSED -> {
+                        return PublishResult.CLOSED;
+                    }
+                    case BACK_PRESSURED, NOT_CONNECTED -> refused = refused == PublishResult.BACK_PRESSURED
+                            ? refused : result;
+                }
+            }
+            if (!accepted && refused == PublishResult.NOT_CONNECTED) {
+                stats.onNotConnected();
+            }
+            return accepted ? PublishResult.ACCEPTED : refused;
         } finally {
             Reference.reachabilityFence(frame);
         }
+    }
+
+    private PublishResult publishContribution(FramePublisher publisher, ContributionFrame frame, byte[] position,
+                                              ByteBuffer body) {
+        return publisher.publish(TYPE_CONTRIBUTION, dtype, frame.vector().length(), frame.phiVersion(),
+                frame.sequence(), frame.checksum(), frame.outerLoss(), frame.pairs(), frame.domain(), position,
+                Set.of(), body.duplicate());
     }
 
     /**
@@ -393,7 +465,9 @@ public final class AeronTransport implements Transport {
             contributionHandler = null;
             phiSubscribers.clear();
         }
-        CloseHelper.quietCloseAll(agentRunner, contributionPublisher, phiPublisher, aeron, driver);
+        CloseHelper.quietClose(agentRunner);
+        contributionPublishers.forEach(CloseHelper::quietClose);
+        CloseHelper.quietCloseAll(phiPublisher, aeron, driver);
         agentRunner = null;
         aeron = null;
         driver = null;

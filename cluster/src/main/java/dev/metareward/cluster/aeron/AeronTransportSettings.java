@@ -88,6 +88,10 @@ public record AeronTransportSettings(String runId, RunSecret secret, Node localN
         if (phiDataType != DataType.FLOAT && phiDataType != DataType.DOUBLE) {
             throw new IllegalArgumentException("phi must be FLOAT or DOUBLE but was " + phiDataType);
         }
+        if (phiLength * (phiDataType == DataType.DOUBLE ? Double.BYTES : Float.BYTES) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("the data plane carries vectors of at most 2 GiB but phi has "
+                    + phiLength + " " + phiDataType + " elements");
+        }
         if (maxFragmentBytes < 4096 || (maxFragmentBytes & 7) != 0) {
             throw new IllegalArgumentException("max fragment bytes must be a multiple of 8 and at least 4096 but was "
                     + maxFragmentBytes);
@@ -169,9 +173,13 @@ public record AeronTransportSettings(String runId, RunSecret secret, Node localN
         if (aeron.dir().isPresent()) {
             return Path.of(aeron.dir().get());
         }
+        return defaultDriverParent().resolve("metareward-" + sanitize(runId) + "-" + sanitize(localNode.name()));
+    }
+
+    /** /dev/shm (memory-backed, where Aeron's logs belong), or the system temporary folder where there is none. */
+    static Path defaultDriverParent() {
         Path shm = Path.of("/dev/shm");
-        Path parent = Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
-        return parent.resolve("metareward-" + sanitize(runId) + "-" + sanitize(localNode.name()));
+        return Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     private static String sanitize(String s) {

@@ -23,17 +23,11 @@ public final class DataPlaneChannels {
     }
 
     /**
-     * The one publication of contributions on every node: manual multi-destination cast with each coordinator-role
-     * node added as a destination ({@link #contributionDestination}). {@code fc=min}: the sender keeps to the slowest
-     * live receiver, so a coordinator that stops reading back-pressures workers instead of losing frames.
+     * The publication of contributions from every node to coordinator-role node {@code node}: plain unicast (one
+     * receiver, receiver-paced flow control, so a coordinator that stops reading back-pressures the workers).
      */
-    public static String contributionPublication(AeronSettings aeron) {
-        return "aeron:udp?control-mode=manual|fc=min" + shape(aeron);
-    }
-
-    /** The destination of coordinator-role node {@code node} on {@link #contributionPublication}. */
-    public static String contributionDestination(Node node) {
-        return "aeron:udp?endpoint=" + node.host() + ":" + node.aeronPort();
+    public static String contributionPublication(Node node, AeronSettings aeron) {
+        return "aeron:udp?endpoint=" + node.host() + ":" + node.aeronPort() + shape(aeron);
     }
 
     /**

@@ -48,22 +48,39 @@ public final class FrameHeaderFlyweight extends UnsafeBuffer {
     /** Elements are IEEE 754 float64. */
     public static final byte DTYPE_FLOAT64 = 2;
 
+    /** Offset of the magic (int). */
     public static final int MAGIC_OFFSET = 0;
+    /** Offset of the format version (short). */
     public static final int VERSION_OFFSET = 4;
+    /** Offset of the frame type (byte). */
     public static final int TYPE_OFFSET = 6;
+    /** Offset of the element type (byte). */
     public static final int DTYPE_OFFSET = 7;
+    /** Offset of the header length (unsigned short). */
     public static final int HEADER_LENGTH_OFFSET = 8;
+    /** Offset of the fragment index (int). */
     public static final int FRAGMENT_INDEX_OFFSET = 12;
+    /** Offset of the fragment count (int). */
     public static final int FRAGMENT_COUNT_OFFSET = 16;
+    /** Offset of the fragment's body length (int). */
     public static final int FRAGMENT_LENGTH_OFFSET = 20;
+    /** Offset of the fragment's byte offset within the vector (long). */
     public static final int FRAGMENT_OFFSET_OFFSET = 24;
+    /** Offset of the vector's element count (long). */
     public static final int ELEMENT_COUNT_OFFSET = 32;
+    /** Offset of the phi version (long). */
     public static final int PHI_VERSION_OFFSET = 40;
+    /** Offset of the sequence (long). */
     public static final int SEQUENCE_OFFSET = 48;
+    /** Offset of the vector's CRC32C (unsigned int). */
     public static final int CRC_OFFSET = 56;
+    /** Offset of the HMAC-SHA256 (32 bytes). */
     public static final int HMAC_OFFSET = 64;
+    /** Length of the HMAC-SHA256. */
     public static final int HMAC_LENGTH = 32;
+    /** Offset of a contribution's outer loss (double). */
     public static final int OUTER_LOSS_OFFSET = 96;
+    /** Offset of a contribution's pair count (int). */
     public static final int PAIRS_OFFSET = 104;
     /** Start of the variable part (run id, domain, type-specific strings). */
     public static final int VARIABLE_OFFSET = 112;

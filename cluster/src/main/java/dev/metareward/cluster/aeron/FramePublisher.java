@@ -8,9 +8,7 @@ import io.aeron.DirectBufferVector;
 import io.aeron.Publication;
 import java.nio.ByteBuffer;
 import java.util.Collection;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -36,7 +34,6 @@ final class FramePublisher implements AutoCloseable {
     private final Aeron aeron;
     private final String channel;
     private final int streamId;
-    private final List<String> destinations;
     private final FrameEncoder encoder;
     private final DataPlaneStats stats;
     private final int maxFragmentBytes;
@@ -49,15 +46,11 @@ final class FramePublisher implements AutoCloseable {
     private Publication publication;
     private boolean closed;
 
-    /**
-     * @param destinations for a manual multi-destination publication, the destination channels to add; else empty
-     */
-    FramePublisher(Aeron aeron, String channel, int streamId, List<String> destinations, FrameEncoder encoder,
+    FramePublisher(Aeron aeron, String channel, int streamId, FrameEncoder encoder,
                    DataPlaneStats stats, int maxFragmentBytes, int termLength) {
         this.aeron = aeron;
         this.channel = channel;
         this.streamId = streamId;
-        this.destinations = List.copyOf(destinations);
         this.encoder = encoder;
         this.stats = stats;
         this.maxFragmentBytes = maxFragmentBytes;
@@ -66,11 +59,7 @@ final class FramePublisher implements AutoCloseable {
     }
 
     private Publication open() {
-        Publication p = aeron.addExclusivePublication(channel, streamId);
-        for (String destination : destinations) {
-            p.addDestination(destination);
-        }
-        return p;
+        return aeron.addExclusivePublication(channel, streamId);
     }
 
     /** Body bytes per fragment: the chosen cap, bounded by one Aeron message minus the largest header. */

@@ -23,6 +23,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the frames of one subscription: verifies each fragment (structure, shape, run id, HMAC), copies its body
@@ -32,6 +34,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * header, HMAC and CRC are computed incrementally as the fragments pass. Used by one thread (the data-plane agent).
  */
 final class FrameReceiver implements ControlledFragmentHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FrameReceiver.class);
 
     /** Where verified frames go. */
     interface Sink {
@@ -164,6 +168,16 @@ final class FrameReceiver implements ControlledFragmentHandler {
         return Action.CONTINUE;
     }
 
+    /** Counts a drop; logs the 1st, 2nd, 4th, 8th ... of each reason (a flood of bad frames stays readable). */
+    private void countDrop(DropReason reason) {
+        stats.onDrop(reason);
+        long n = stats.drops(reason);
+        if (Long.bitCount(n) == 1) {
+            LOG.warn("data plane: dropped a {} frame: {} ({} so far)", expectedType == TYPE_PHI ? "phi"
+                    : "contribution", reason, n);
+        }
+    }
+
     /** Per-image state: the fragment being read and the vector being reassembled. */
     private final class ImageState {
         final Mac mac = FrameEncoder.newMac(secret);
@@ -237,7 +251,17 @@ final class FrameReceiver implements ControlledFragmentHandler {
                     stats.onReassemblyFailure(); // superseded: the rest of the previous vector never came
                 }
                 current = null;
-                Reassembly r = Reassembly.start(fragment, headerLength, elements, dataType, elementSize);
+                Reassembly r;
+                try {
+                    r = Reassembly.start(fragment, headerLength, elements, dataType, elementSize);
+                } catch (RuntimeException | OutOfMemoryError e) {
+                    // No memory for the vector: this frame is lost, the stream goes on.
+                    stats.onReassemblyFailure();
+                    LOG.warn("data plane: cannot allocate a received vector of {} elements: {}", elements,
+                            e.toString());
+                    remember(fragment.type(), fragment.sequence(), fragment.phiVersion());
+                    return -1;
+                }
                 if (r == null) {
                     return drop(DropReason.MALFORMED);
                 }
@@ -325,7 +349,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
         }
 
         private int drop(DropReason reason) {
-            stats.onDrop(reason);
+            countDrop(reason);
             if (current != null) {
                 remember(current.type, current.sequence, current.phiVersion);
                 current.release();
@@ -341,7 +365,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
         }
 
         private Object dropFrame(Reassembly r, DropReason reason) {
-            stats.onDrop(reason);
+            countDrop(reason);
             if (r != null) {
                 remember(r.type, r.sequence, r.phiVersion);
                 r.release();

@@ -67,7 +67,8 @@ class AeronTransportUdpTest {
         }
 
         INDArray phi = randomVector(length, DataType.FLOAT, 99);
-        await(coordinator::isConnected, () -> "phi subscribers to register at the coordinator's control address");
+        await(() -> worker.receivesPhiFrom("coord") && coordinator.receivesPhiFrom("coord"),
+                () -> "both nodes to join the coordinator's phi broadcasts");
         publish(() -> coordinator.publishPhi(PhiFrame.of(RUN, 4, 1, Set.of("books"), phi)));
         for (BlockingQueue<PhiFrame> queue : List.of(atWorker, atCoordinator)) {
             PhiFrame got = queue.poll(10, TimeUnit.SECONDS);
@@ -102,7 +103,7 @@ class AeronTransportUdpTest {
         assertEquals(VectorChecksum.of(gradient), got.checksum());
 
         INDArray phi = randomVector(length, DataType.FLOAT, 6);
-        await(coordinator::isConnected, () -> "phi subscribers");
+        await(() -> worker.receivesPhiFrom("coord"), () -> "the worker to join the phi broadcasts");
         publish(() -> coordinator.publishPhi(PhiFrame.of(RUN, 2, 1, Set.of(), phi)));
         PhiFrame gotPhi = phis.poll(20, TimeUnit.SECONDS);
         assertNotNull(gotPhi, "large phi lost; " + coordinator.stats() + " / " + worker.stats());
@@ -124,37 +125,51 @@ class AeronTransportUdpTest {
         BlockingQueue<PhiFrame> phis = new LinkedBlockingQueue<>();
         worker.subscribePhi(phis::add);
 
+        // Before any phi the worker does not know where the coordinator lives: every coordinator-role node gets it.
         BlockingQueue<ContributionFrame> atA = new LinkedBlockingQueue<>();
         Transport.Subscription onA = a.subscribeContributions(atA::offer);
+        await(() -> worker.isConnected(), () -> "the worker's contribution publications");
         INDArray g1 = randomVector(length, DataType.DOUBLE, 1);
         publish(() -> worker.publishContribution(new ContributionFrame(RUN, "books", 0, 0, 1, 1, g1,
                 VectorChecksum.of(g1), new byte[0])));
         assertNotNull(atA.poll(10, TimeUnit.SECONDS), "the coordinator on a gets it");
-        await(() -> b.stats().drops(DropReason.NO_HANDLER) == 1, () -> "the standby b to count the frame it "
-                + "ignores; " + b.stats());
-        await(a::isConnected, () -> "phi subscribers of a");
+
+        // The coordinator's phi tells the worker where it lives; contributions then go there only.
+        await(() -> worker.receivesPhiFrom("coord-a"), () -> "the worker to join a's phi broadcasts");
         INDArray phiA = randomVector(length, DataType.DOUBLE, 2);
         publish(() -> a.publishPhi(PhiFrame.of(RUN, 1, 1, Set.of(), phiA)));
         assertSameBits(phiA, phis.poll(10, TimeUnit.SECONDS).vector());
-
-        // The singleton moves: a's coordinator stops, b's starts. The worker's configuration does not change.
-        onA.close();
-        BlockingQueue<ContributionFrame> atB = new LinkedBlockingQueue<>();
-        b.subscribeContributions(atB::offer);
+        assertEquals(java.util.Optional.of("coord-a"), worker.contributionTarget());
+        long standbyDrops = b.stats().drops(DropReason.NO_HANDLER);
+        assertTrue(standbyDrops <= 1, "the standby saw at most the first frame: " + b.stats());
         INDArray g2 = randomVector(length, DataType.DOUBLE, 3);
         publish(() -> worker.publishContribution(new ContributionFrame(RUN, "books", 1, 1, 1, 1, g2,
                 VectorChecksum.of(g2), new byte[0])));
-        ContributionFrame got = atB.poll(10, TimeUnit.SECONDS);
-        assertNotNull(got, "the coordinator on b gets it; " + b.stats());
-        assertSameBits(g2, got.vector());
-        await(() -> a.stats().drops(DropReason.NO_HANDLER) == 1, () -> "a to ignore it now; " + a.stats());
-        await(b::isConnected, () -> "phi subscribers of b");
+        ContributionFrame next = atA.poll(10, TimeUnit.SECONDS);
+        assertNotNull(next, "the second contribution at a; " + a.stats());
+        assertEquals(1, next.sequence(), "sequence; " + a.stats() + " / " + worker.stats());
+        assertSameBits(g2, next.vector());
+
+        // The singleton moves: a's coordinator stops, b's starts and broadcasts phi. No node is reconfigured.
+        onA.close();
+        BlockingQueue<ContributionFrame> atB = new LinkedBlockingQueue<>();
+        b.subscribeContributions(atB::offer);
+        await(() -> worker.receivesPhiFrom("coord-b"), () -> "the worker to join b's phi broadcasts");
         INDArray phiB = randomVector(length, DataType.DOUBLE, 4);
         publish(() -> b.publishPhi(PhiFrame.of(RUN, 2, 1, Set.of(), phiB)));
         PhiFrame gotPhi = phis.poll(10, TimeUnit.SECONDS);
         assertNotNull(gotPhi, "phi from b; " + worker.stats());
         assertEquals(2, gotPhi.version());
         assertSameBits(phiB, gotPhi.vector());
+        assertEquals(java.util.Optional.of("coord-b"), worker.contributionTarget());
+        INDArray g3 = randomVector(length, DataType.DOUBLE, 5);
+        publish(() -> worker.publishContribution(new ContributionFrame(RUN, "books", 2, 2, 1, 1, g3,
+                VectorChecksum.of(g3), new byte[0])));
+        ContributionFrame got = atB.poll(10, TimeUnit.SECONDS);
+        assertNotNull(got, "the coordinator on b gets it; " + b.stats());
+        assertSameBits(g3, got.vector());
+        assertEquals(standbyDrops, b.stats().drops(DropReason.NO_HANDLER), "b ignored nothing since");
+        assertEquals(0, a.stats().drops(DropReason.NO_HANDLER), "nothing went to a after the move");
         assertTrue(atA.isEmpty());
     }
 }
