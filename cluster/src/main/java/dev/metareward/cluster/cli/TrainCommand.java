@@ -68,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
         MultiDomainData data = DataSets.loadOrGenerate(config);
         Tokenizer tokenizer = Tokenizers.fromSetting(config.model().tokenizer());
         Batcher batcher = Batcher.forModel(tokenizer, config.model());
-        TransformerModel model = TransformerModel.create(config.model(), tokenizer.vocabSize(),
+        TransformerModel model = TransformerModel.create(config.model(), config.device(), tokenizer.vocabSize(),
                 SplitMix64.derive(config.run().seed(), "base-init"));
         try (Progress progress = new Progress("base warm start", config.base().steps())) {
             BaseWarmStart.prepare(config, data, batcher, model, (phase, done, total, message) -> progress.step(message));

@@ -36,15 +36,20 @@ final class Activations {
     final NativeBuf dDown;
     final NativeBuf dAttn;
     final NativeBuf dAct;
-    final NativeBuf dProbs;     // [T, T] for one head at a time
+    final NativeBuf dProbs;     // attention backward scratch, EngineOps.attentionScratch elements
     final NativeBuf dHidden;
 
     // head scratch (rows selected for a head, at most N)
     final NativeBuf selected;   // [N, d]
     final NativeBuf logits;     // [N, vocab]
     final NativeBuf dSelected;  // [N, d]
+    // Per-row log-probabilities of the LM head, float64 in every precision: the CPU engine computes them in double
+    // and the sums F_i should not lose that to a float32 buffer.
+    final NativeBuf rowValues;  // [N]
+    final NativeBuf headValues; // [N] value-head outputs
+    final NativeBuf rowWeights; // [N] per-row weights uploaded for a head's gradient
 
-    Activations(ModelShape s, DataType type, int batch) {
+    Activations(ModelShape s, DataType type, int batch, EngineOps ops) {
         this.batch = batch;
         int t = s.context();
         int d = s.dModel();
@@ -96,10 +101,13 @@ final class Activations {
         dDown = NativeBuf.zeros(type, n * 2 * r);
         dAttn = NativeBuf.zeros(type, n * d);
         dAct = NativeBuf.zeros(type, n * f);
-        dProbs = NativeBuf.zeros(type, (long) t * t);
+        dProbs = NativeBuf.zeros(type, ops.attentionScratch(batch, s.heads(), t));
         dHidden = NativeBuf.zeros(type, n * d);
         selected = NativeBuf.zeros(type, n * d);
         logits = NativeBuf.zeros(type, n * s.vocab());
         dSelected = NativeBuf.zeros(type, n * d);
+        rowValues = NativeBuf.zeros(DataType.DOUBLE, n);
+        headValues = NativeBuf.zeros(type, n);
+        rowWeights = NativeBuf.zeros(type, n);
     }
 }
