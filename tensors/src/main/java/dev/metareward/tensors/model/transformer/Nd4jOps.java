@@ -269,12 +269,14 @@ final class Nd4jOps implements EngineOps {
             return;
         }
         INDArray l = mat(logits, 0, rows, v, v);
-        Nd4j.exec((DynamicCustomOp) new LogSoftMax(l, l));
+        // In place when the logits are to be overwritten with the gradient anyway; otherwise they stay as they are.
+        INDArray logProbs = weights == null ? l.ulike() : l;
+        Nd4j.exec((DynamicCustomOp) new LogSoftMax(l, logProbs));
         INDArray picked = oneHot(targets, v);
-        vec(values, 0, rows).assign(l.mul(picked).sum(1).castTo(values.array.dataType()));
+        vec(values, 0, rows).assign(logProbs.mul(picked).sum(1).castTo(values.array.dataType()));
         if (weights != null) {
             INDArray w = Nd4j.createFromArray(weights).castTo(type);
-            l.assign(picked.subi(Transforms.exp(l, true)).muliColumnVector(w));
+            l.assign(picked.subi(Transforms.exp(logProbs, true)).muliColumnVector(w));
         }
     }
 
