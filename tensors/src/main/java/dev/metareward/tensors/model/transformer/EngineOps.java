@@ -14,10 +14,10 @@ package dev.metareward.tensors.model.transformer;
  * <p>Conventions: buffers are flat {@link NativeBuf}s; offsets count elements; matrices are row-major with a leading
  * dimension (row stride); a matrix argument without an offset starts at element 0 and is contiguous. Host data (token
  * ids, target rows, per-row weights) enters through {@code int[]}/{@code double[]} arguments, and results leave
- * through {@link #download} only, once per model call. GELU is the tanh form and LayerNorm uses eps
- * {@link Kernels#LAYER_NORM_EPS}, exactly as in {@link Kernels}.
+ * through {@link #download} only, once per model call. The element-wise steps ({@link StepKernels}) have the same
+ * contract as the CPU engine's kernels.
  */
-interface EngineOps {
+interface EngineOps extends StepKernels {
 
     /** Row-major {@code C = alpha op(A) op(B) + beta C} on sub-matrices (see {@link Blas#gemm}). */
     void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, NativeBuf a, long aOff, int lda,
@@ -50,26 +50,6 @@ interface EngineOps {
 
     /** dst = 0, then dst[rows[i], :] = src[i, :] for every i; the rows must be distinct. */
     void scatterRows(NativeBuf src, int[] rows, NativeBuf dst, int d);
-
-    /** See {@link Kernels#layerNorm}. */
-    void layerNorm(NativeBuf x, NativeBuf params, long gainOff, long biasOff, NativeBuf xhat, NativeBuf rstd,
-                   NativeBuf out, int rows, int d);
-
-    /** See {@link Kernels#layerNormBackward}. */
-    void layerNormBackward(NativeBuf dy, NativeBuf xhat, NativeBuf rstd, NativeBuf params, long gainOff,
-                           NativeBuf dx, NativeBuf grad, long dGainOff, long dBiasOff, int rows, int d);
-
-    /** See {@link Kernels#addBiasRows}. */
-    void addBiasRows(NativeBuf src, NativeBuf params, long biasOff, NativeBuf out, int rows, int cols);
-
-    /** See {@link Kernels#gelu}. */
-    void gelu(NativeBuf pre, NativeBuf tanh, NativeBuf act, long n);
-
-    /** See {@link Kernels#geluBackward}. */
-    void geluBackward(NativeBuf grad, NativeBuf pre, NativeBuf tanh, long n);
-
-    /** See {@link Kernels#addColumnSums}. */
-    void addColumnSums(NativeBuf x, int rows, int cols, NativeBuf out, long outOff);
 
     /**
      * Causal multi-head self-attention of one layer. {@code qkv} is [batch * t, 3d] (queries, keys, values side by

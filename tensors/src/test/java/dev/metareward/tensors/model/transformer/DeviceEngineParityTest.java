@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -45,42 +46,51 @@ class DeviceEngineParityTest {
         assertEquals(cpu.reward().initialParameters(3), device.reward().initialParameters(3));
     }
 
+    /** The same model on each engine, and jittered theta and phi (so that LoRA B is non-zero). */
+    private record Models(TransformerModel cpu, TransformerModel device, INDArray theta, INDArray phi) {
+
+        static Models of(DataType type) {
+            TransformerModel cpu = TinyModels.model(type, 11, Engine.CPU_KERNELS);
+            return new Models(cpu, TinyModels.model(type, 11, Engine.ND4J),
+                    TinyModels.jitter(cpu.policy().initialParameters(), 0.2, 3),
+                    TinyModels.jitter(cpu.reward().initialParameters(9), 0.2, 4));
+        }
+
+        /** Asserts that {@code call} gives the same values and gradient on both engines. */
+        void assertSame(String what, Function<TransformerModel, ValueAndGradient> call, double tolerance) {
+            ValueAndGradient onCpu = call.apply(cpu);
+            ValueAndGradient onDevice = call.apply(device);
+            EngineParity.assertClose(what + " values", onDevice.values(), onCpu.values(), tolerance);
+            if (onCpu.gradient() != null) {
+                EngineParity.assertClose(what + " gradient", onDevice.gradient(), onCpu.gradient(), tolerance);
+            }
+        }
+
+        void assertSameValues(String what, Function<TransformerModel, INDArray> call, double tolerance) {
+            assertSame(what, m -> new ValueAndGradient(call.apply(m), null), tolerance);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("precisions")
     void shouldAgreeOnForwardValuesAndLogits(DataType type, double tolerance) {
-        TransformerModel cpu = TinyModels.model(type, 11, Engine.CPU_KERNELS);
-        TransformerModel device = TinyModels.model(type, 11, Engine.ND4J);
-        INDArray theta = TinyModels.jitter(cpu.policy().initialParameters(), 0.2, 3);
-        INDArray phi = TinyModels.jitter(cpu.reward().initialParameters(9), 0.2, 4);
-        EngineParity.assertClose("policy log-probs", device.policy().sequenceLogProbs(theta, batch),
-                cpu.policy().sequenceLogProbs(theta, batch), tolerance);
-        EngineParity.assertClose("rewards", device.reward().rewards(phi, batch), cpu.reward().rewards(phi, batch), tolerance);
-        EngineParity.assertClose("base log-probs", device.baseSequenceLogProbs(batch), cpu.baseSequenceLogProbs(batch), tolerance);
-        EngineParity.assertClose("policy next-token logits", device.policy().nextTokenLogits(theta, batch),
-                cpu.policy().nextTokenLogits(theta, batch), tolerance);
-        EngineParity.assertClose("base next-token logits", device.baseNextTokenLogits(batch),
-                cpu.baseNextTokenLogits(batch), tolerance);
+        Models m = Models.of(type);
+        m.assertSameValues("policy log-probs", model -> model.policy().sequenceLogProbs(m.theta(), batch), tolerance);
+        m.assertSameValues("rewards", model -> model.reward().rewards(m.phi(), batch), tolerance);
+        m.assertSameValues("base log-probs", model -> model.baseSequenceLogProbs(batch), tolerance);
+        m.assertSameValues("policy next-token logits", model -> model.policy().nextTokenLogits(m.theta(), batch),
+                tolerance);
+        m.assertSameValues("base next-token logits", model -> model.baseNextTokenLogits(batch), tolerance);
     }
 
     @ParameterizedTest
     @MethodSource("precisions")
     void shouldAgreeOnEveryGradient(DataType type, double tolerance) {
-        TransformerModel cpu = TinyModels.model(type, 11, Engine.CPU_KERNELS);
-        TransformerModel device = TinyModels.model(type, 11, Engine.ND4J);
-        INDArray theta = TinyModels.jitter(cpu.policy().initialParameters(), 0.2, 3);
-        INDArray phi = TinyModels.jitter(cpu.reward().initialParameters(9), 0.2, 4);
-        ValueAndGradient policyCpu = cpu.policy().sequenceLogProbsAndGradient(theta, batch, WEIGHTS);
-        ValueAndGradient policyDevice = device.policy().sequenceLogProbsAndGradient(theta, batch, WEIGHTS);
-        EngineParity.assertClose("policy values", policyDevice.values(), policyCpu.values(), tolerance);
-        EngineParity.assertClose("policy gradient", policyDevice.gradient(), policyCpu.gradient(), tolerance);
-        ValueAndGradient rewardCpu = cpu.reward().rewardsAndGradient(phi, batch, WEIGHTS);
-        ValueAndGradient rewardDevice = device.reward().rewardsAndGradient(phi, batch, WEIGHTS);
-        EngineParity.assertClose("reward values", rewardDevice.values(), rewardCpu.values(), tolerance);
-        EngineParity.assertClose("reward gradient", rewardDevice.gradient(), rewardCpu.gradient(), tolerance);
-        ValueAndGradient baseCpu = cpu.baseTrainer(1e-3).lossAndGradient(batch);
-        ValueAndGradient baseDevice = device.baseTrainer(1e-3).lossAndGradient(batch);
-        EngineParity.assertClose("base loss", baseDevice.values(), baseCpu.values(), tolerance);
-        EngineParity.assertClose("base gradient", baseDevice.gradient(), baseCpu.gradient(), tolerance);
+        Models m = Models.of(type);
+        m.assertSame("policy", model -> model.policy().sequenceLogProbsAndGradient(m.theta(), batch, WEIGHTS),
+                tolerance);
+        m.assertSame("reward", model -> model.reward().rewardsAndGradient(m.phi(), batch, WEIGHTS), tolerance);
+        m.assertSame("base MLE", model -> model.baseTrainer(1e-3).lossAndGradient(batch), tolerance);
     }
 
     /**
