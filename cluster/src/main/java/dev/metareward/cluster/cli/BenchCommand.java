@@ -24,11 +24,11 @@ import picocli.CommandLine.Spec;
         description = {
             "Time a fixed workload of MATH.md (\"Bench workload\") in float32: median seconds per meta step (D inner "
                     + "steps + exact hypergradient) and per inner step, tokens/s, achieved GFLOP/s of the inner step "
-                    + "and the float32 GEMM 1024^3 peak of ND4J in the same run, against PyTorch's figures on this "
-                    + "machine where known.",
+                    + "and the float32 GEMM 1024^3 peak of ND4J in the same run, next to quoted PyTorch figures "
+                    + "(measured on another day; their date and machine are printed) where known.",
             "The last line of the output is one JSON object with keys workload, meta_step_s, inner_step_s, "
-                    + "tokens_per_s, gflops, gemm_peak_gflops, inner_step_ratio and meta_step_ratio (ours / PyTorch, "
-                    + "null without a reference) and more."})
+                    + "tokens_per_s, gflops, gemm_peak_gflops, inner_step_ratio and meta_step_ratio (ours / quoted "
+                    + "PyTorch, null without a reference), pytorch_reference (its date and machine) and more."})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--workload", paramLabel = "NAME", defaultValue = "tiny",
@@ -105,13 +105,14 @@ final class BenchCommand implements Callable<Integer> {
                 Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"),
                 r.simdKernels() ? "SIMD" : "scalar", r.metaStep().samples(),
                 r.innerStep().samples(), warmup, warmup * WorkloadBenchmark.INNER_STEPS_PER_REPEAT));
-        sb.append(String.format("%-22s %12s %25s %12s %10s%n", "", "ours", "min .. max", "PyTorch", "ours/PyTorch"));
-        sb.append(String.format("%-22s %10.3f s %11.3f .. %7.3f s %12s %10s%n", "meta step", r.metaStep().median(),
+        sb.append(String.format("%-22s %12s %25s %12s %14s%n", "", "ours", "min .. max", "PyTorch+",
+                "ours/PyTorch+"));
+        sb.append(String.format("%-22s %10.3f s %11.3f .. %7.3f s %12s %14s%n", "meta step", r.metaStep().median(),
                 r.metaStep().min(), r.metaStep().max(),
                 ref == null ? "-" : String.format("%.3f s%s", ref.metaStepSecondsAt(w.innerSteps()),
                         w.innerSteps() == ref.innerSteps() ? "" : "*"),
                 ratio(r.metaStepRatio())));
-        sb.append(String.format("%-22s %9.2f ms %10.2f .. %7.2f ms %12s %10s%n", "inner step",
+        sb.append(String.format("%-22s %9.2f ms %10.2f .. %7.2f ms %12s %14s%n", "inner step",
                 r.innerStep().median() * 1e3, r.innerStep().min() * 1e3, r.innerStep().max() * 1e3,
                 ref == null ? "-" : String.format("%.2f ms", ref.innerStepSeconds() * 1e3), ratio(r.innerStepRatio())));
         sb.append(String.format("%-22s %12.0f   (B x T = %d tokens per inner step)%n", "tokens/s", r.tokensPerSecond(),
@@ -123,6 +124,9 @@ final class BenchCommand implements Callable<Integer> {
                 r.metaStepGflops(), r.metaStepFlops() / 1e9));
         sb.append(String.format("%-22s %12.1f   (float32 GEMM %d^3, median of %d, ND4J)%n", "GEMM peak GFLOP/s",
                 r.gemmPeakGflops(), WorkloadBenchmark.GEMM_SIZE, WorkloadBenchmark.GEMM_REPEATS));
+        if (ref != null) {
+            sb.append(String.format("+ %s%n", ref.label()));
+        }
         if (ref != null && w.innerSteps() != ref.innerSteps()) {
             sb.append(String.format("* PyTorch's meta step (%.2f s at D = %d) scaled linearly to D = %d%n",
                     ref.metaStepSeconds(), ref.innerSteps(), w.innerSteps()));
@@ -149,6 +153,7 @@ final class BenchCommand implements Callable<Integer> {
         m.put("inner_step_gflop", r.innerStepFlops() / 1e9);
         m.put("meta_step_gflop", r.metaStepFlops() / 1e9);
         BenchWorkload.Reference ref = w.reference();
+        m.put("pytorch_reference", ref == null ? null : ref.label());
         m.put("pytorch_inner_step_s", ref == null ? null : ref.innerStepSeconds());
         m.put("pytorch_meta_step_s", ref == null ? null : ref.metaStepSecondsAt(w.innerSteps()));
         m.put("inner_step_ratio", Double.isNaN(r.innerStepRatio()) ? null : r.innerStepRatio());

@@ -31,6 +31,11 @@ class BenchCommandTest {
         // The meta step holds D = 2 inner steps and a hypergradient: it cannot be faster than one inner step.
         assertTrue(json.get("meta_step_s").asDouble() > json.get("inner_step_s").asDouble(), json.toString());
         assertEquals(1.14 * 2 / 50, json.get("pytorch_meta_step_s").asDouble(), 1e-12);
+        // The quoted PyTorch figures never appear without when and where they were measured.
+        String label = json.get("pytorch_reference").asText();
+        assertTrue(label.contains("2026-11-26") && label.contains("AMD EPYC")
+                && label.contains("not measured in this run"), label);
+        assertTrue(r.out().contains("+ " + label), r.out());
         assertTrue(r.out().contains("meta step") && r.out().contains("inner step") && r.out().contains("GEMM peak"),
                 r.out());
         // Progress of every phase is reported on stderr (log lines when not on a terminal).
