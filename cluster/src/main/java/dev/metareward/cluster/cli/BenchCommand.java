@@ -2,6 +2,7 @@ package dev.metareward.cluster.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.metareward.config.DeviceSettings;
 import dev.metareward.tensors.bench.BenchWorkload;
 import dev.metareward.tensors.bench.WorkloadBenchmark;
 import dev.metareward.tensors.model.transformer.ModelShape;
@@ -48,6 +49,11 @@ final class BenchCommand implements Callable<Integer> {
                     + "scaled linearly to this D.")
     Integer innerSteps;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
+            description = "Model engine: auto (the CPU kernels on the CPU backend, nd4j on CUDA), cpu-kernels or nd4j "
+                    + "(ND4J operations; on the CPU for comparison) (default: ${DEFAULT-VALUE}).")
+    String engine;
+
     @Spec
     CommandSpec spec;
 
@@ -62,15 +68,26 @@ final class BenchCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new UserInputException("--warmup must be 0 or more but was " + warmup);
         }
+        WorkloadBenchmark.Options options = new WorkloadBenchmark.Options(repeats, warmup, engine());
         WorkloadBenchmark.Result result;
         try (PhaseProgress progress = new PhaseProgress()) {
-            result = WorkloadBenchmark.run(w, new WorkloadBenchmark.Options(repeats, warmup), progress);
+            result = WorkloadBenchmark.run(w, options, progress);
         }
         PrintWriter out = spec.commandLine().getOut();
         out.print(table(result));
         out.println(json(result));
         out.flush();
         return 0;
+    }
+
+    private DeviceSettings.Engine engine() {
+        return switch (engine) {
+            case "auto" -> DeviceSettings.Engine.AUTO;
+            case "cpu-kernels" -> DeviceSettings.Engine.CPU_KERNELS;
+            case "nd4j" -> DeviceSettings.Engine.ND4J;
+            default -> throw new UserInputException("--engine must be auto, cpu-kernels or nd4j but was '" + engine
+                    + "'");
+        };
     }
 
     private BenchWorkload workload() {
@@ -100,10 +117,10 @@ final class BenchCommand implements Callable<Integer> {
                 s.loraRank(), w.innerBatch(), w.innerSteps(), w.innerStepsOverridden()
                         ? " (overridden; MATH.md: " + w.defaultInnerSteps() + ")" : "", w.outerBatch(), w.alpha(),
                 w.beta()));
-        sb.append(String.format("ND4J %s, %d processors, OMP_WAIT_POLICY=%s, %s float32 kernels; medians of %d meta steps "
+        sb.append(String.format("ND4J %s, %d processors, OMP_WAIT_POLICY=%s, engine %s; medians of %d meta steps "
                         + "and %d inner steps after %d and %d warm-up%n", WorkloadBenchmark.backendName(),
                 Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"),
-                r.simdKernels() ? "SIMD" : "scalar", r.metaStep().samples(),
+                engineLabel(r), r.metaStep().samples(),
                 r.innerStep().samples(), warmup, warmup * WorkloadBenchmark.INNER_STEPS_PER_REPEAT));
         sb.append(String.format("%-22s %12s %25s %12s %14s%n", "", "ours", "min .. max", "PyTorch+",
                 "ours/PyTorch+"));
@@ -134,6 +151,13 @@ final class BenchCommand implements Callable<Integer> {
         return sb.toString();
     }
 
+    private static String engineLabel(WorkloadBenchmark.Result r) {
+        if (r.engine() == DeviceSettings.Engine.ND4J) {
+            return "nd4j";
+        }
+        return "cpu-kernels (" + (r.simdKernels() ? "SIMD" : "scalar") + " float32 kernels)";
+    }
+
     private static String ratio(double value) {
         return Double.isNaN(value) ? "-" : String.format("%.2fx", value);
     }
@@ -162,6 +186,7 @@ final class BenchCommand implements Callable<Integer> {
         m.put("inner_steps_timed", r.innerStep().samples());
         m.put("warmup", warmup);
         m.put("simd_kernels", r.simdKernels());
+        m.put("engine", r.engine() == DeviceSettings.Engine.ND4J ? "nd4j" : "cpu-kernels");
         try {
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {

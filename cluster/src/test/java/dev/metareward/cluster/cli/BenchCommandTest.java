@@ -22,6 +22,7 @@ class BenchCommandTest {
         JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
         assertEquals("tiny", json.get("workload").asText());
         assertEquals(2, json.get("inner_steps").asInt());
+        assertEquals("cpu-kernels", json.get("engine").asText(), "AUTO on the CPU backend");
         for (String key : List.of("meta_step_s", "inner_step_s", "tokens_per_s", "gflops", "gemm_peak_gflops",
                 "inner_step_ratio", "meta_step_ratio", "pytorch_meta_step_s")) {
             assertTrue(json.hasNonNull(key) && json.get(key).isNumber(), key + " missing or not a number: " + json);
@@ -47,6 +48,25 @@ class BenchCommandTest {
         CliRun r = run("bench", "--workload", "huge", "--repeats", "1");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("huge") && r.err().contains("tiny") && r.err().contains("small"), r.err());
+    }
+
+    @Test
+    void shouldTimeTheDeviceEngineWhenAskedTo() throws Exception {
+        CliRun r = run("bench", "--engine", "nd4j", "--repeats", "1", "--warmup", "0", "--inner-steps", "1");
+        assertEquals(0, r.exitCode(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+        assertEquals("nd4j", json.get("engine").asText());
+        assertEquals(false, json.get("simd_kernels").asBoolean());
+        assertTrue(r.out().contains("engine nd4j"), r.out());
+        assertTrue(json.get("inner_step_s").asDouble() > 0, json.toString());
+    }
+
+    @Test
+    void shouldRejectAnUnknownEngine() {
+        CliRun r = run("bench", "--engine", "gpu", "--repeats", "1");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("--engine") && r.err().contains("nd4j"), r.err());
     }
 
     @Test
