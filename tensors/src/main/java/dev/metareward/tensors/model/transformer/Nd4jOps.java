@@ -3,6 +3,10 @@ package dev.metareward.tensors.model.transformer;
 import org.nd4j.linalg.api.blas.params.MMulTranspose;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
@@ -39,10 +43,22 @@ import java.util.Map;
  *   <li>Rows: {@code pullRows} to gather, {@code scatter_add} to scatter distinct rows, and a one-hot GEMM for the
  *   token-embedding gradient (repeated tokens must add up; a GEMM does so by construction).</li>
  * </ul>
- * Temporaries come from ND4J's allocator (or the caller's workspace); the backward passes are our own formulas, the
- * same as {@link ScalarKernels}'.
+ * Temporaries live in a workspace that each primitive resets on return; the backward passes are our own formulas,
+ * the same as {@link ScalarKernels}'.
  */
 final class Nd4jOps implements EngineOps {
+
+    /**
+     * The workspace that the temporaries of one primitive live in: reset when the primitive returns, so repeated
+     * steps reuse one block of memory instead of allocating (and, on CUDA, synchronising frees) per op. Every
+     * result is written into the engine's own buffers, which live outside any workspace. The primitives need
+     * different amounts: a cycle that outgrows the block spills and the block is reallocated larger (REALLOCATE), so
+     * it settles at the largest primitive's need.
+     */
+    private static final WorkspaceConfiguration TEMPORARIES = WorkspaceConfiguration.builder()
+            .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.2)
+            .policyLearning(LearningPolicy.FIRST_LOOP).policySpill(SpillPolicy.REALLOCATE).build();
+    private static final String TEMPORARIES_ID = "metareward-nd4j-engine";
 
     private final DataType type;
     private final Map<Integer, INDArray> causalMasks = new HashMap<>();
@@ -111,8 +127,10 @@ final class Nd4jOps implements EngineOps {
 
     @Override
     public void upload(double[] values, NativeBuf dst) {
-        if (values.length > 0) {
-            vec(dst, 0, values.length).assign(Nd4j.createFromArray(values).castTo(dst.array.dataType()));
+        try (MemoryWorkspace ignored = temporaries()) {
+            if (values.length > 0) {
+                vec(dst, 0, values.length).assign(Nd4j.createFromArray(values).castTo(dst.array.dataType()));
+            }
         }
     }
 
@@ -132,11 +150,13 @@ final class Nd4jOps implements EngineOps {
     @Override
     public void embedBackward(int[][] tokens, NativeBuf dx, NativeBuf grad, long tokenOff, long positionOff, int vocab,
                               int t, int d) {
-        int batch = tokens.length;
-        long rows = (long) batch * t;
-        mmul(oneHot(flatten(tokens), vocab), mat(dx, 0, rows, d, d), mat(grad, tokenOff, vocab, d, d), true, false, 1,
-                1);
-        vec(grad, positionOff, (long) t * d).addi(mat(dx, 0, batch, (long) t * d, (long) t * d).sum(0));
+        try (MemoryWorkspace ignored = temporaries()) {
+            int batch = tokens.length;
+            long rows = (long) batch * t;
+            mmul(oneHot(flatten(tokens), vocab), mat(dx, 0, rows, d, d), mat(grad, tokenOff, vocab, d, d), true, false, 1,
+                    1);
+            vec(grad, positionOff, (long) t * d).addi(mat(dx, 0, batch, (long) t * d, (long) t * d).sum(0));
+        }
     }
 
     @Override
@@ -148,41 +168,47 @@ final class Nd4jOps implements EngineOps {
 
     @Override
     public void scatterRows(NativeBuf src, int[] rows, NativeBuf dst, int d) {
-        INDArray target = mat(dst, 0, dst.length / d, d, d);
-        target.assign(0);
-        if (rows.length > 0) {
-            Nd4j.exec((DynamicCustomOp) DynamicCustomOp.builder("scatter_add")
-                    .addInputs(target, Nd4j.createFromArray(rows), mat(src, 0, rows.length, d, d))
-                    .addOutputs(target).callInplace(true).build());
+        try (MemoryWorkspace ignored = temporaries()) {
+            INDArray target = mat(dst, 0, dst.length / d, d, d);
+            target.assign(0);
+            if (rows.length > 0) {
+                Nd4j.exec((DynamicCustomOp) DynamicCustomOp.builder("scatter_add")
+                        .addInputs(target, Nd4j.createFromArray(rows), mat(src, 0, rows.length, d, d))
+                        .addOutputs(target).callInplace(true).build());
+            }
         }
     }
 
     @Override
     public void layerNorm(NativeBuf x, NativeBuf params, long gainOff, long biasOff, NativeBuf xhat, NativeBuf rstd,
                           NativeBuf out, int rows, int d) {
-        INDArray in = mat(x, 0, rows, d, d);
-        INDArray hat = mat(xhat, 0, rows, d, d);
-        INDArray inverseStd = vec(rstd, 0, rows);
-        hat.assign(in).subiColumnVector(in.mean(1));
-        inverseStd.assign(Transforms.pow(hat.mul(hat).mean(1).addi(Kernels.LAYER_NORM_EPS), -0.5, false));
-        hat.muliColumnVector(inverseStd);
-        mat(out, 0, rows, d, d).assign(hat).muliRowVector(vec(params, gainOff, d))
-                .addiRowVector(vec(params, biasOff, d));
+        try (MemoryWorkspace ignored = temporaries()) {
+            INDArray in = mat(x, 0, rows, d, d);
+            INDArray hat = mat(xhat, 0, rows, d, d);
+            INDArray inverseStd = vec(rstd, 0, rows);
+            hat.assign(in).subiColumnVector(in.mean(1));
+            inverseStd.assign(Transforms.pow(hat.mul(hat).mean(1).addi(Kernels.LAYER_NORM_EPS), -0.5, false));
+            hat.muliColumnVector(inverseStd);
+            mat(out, 0, rows, d, d).assign(hat).muliRowVector(vec(params, gainOff, d))
+                    .addiRowVector(vec(params, biasOff, d));
+        }
     }
 
     @Override
     public void layerNormBackward(NativeBuf dy, NativeBuf xhat, NativeBuf rstd, NativeBuf params, long gainOff,
                                   NativeBuf dx, NativeBuf grad, long dGainOff, long dBiasOff, int rows, int d) {
-        INDArray upstream = mat(dy, 0, rows, d, d);
-        INDArray hat = mat(xhat, 0, rows, d, d);
-        INDArray g = upstream.mulRowVector(vec(params, gainOff, d));
-        INDArray meanG = g.mean(1);
-        INDArray meanGH = g.mul(hat).mean(1);
-        g.subiColumnVector(meanG).subi(hat.mulColumnVector(meanGH)).muliColumnVector(vec(rstd, 0, rows));
-        mat(dx, 0, rows, d, d).addi(g);
-        if (grad != null) {
-            vec(grad, dGainOff, d).addi(upstream.mul(hat).sum(0));
-            vec(grad, dBiasOff, d).addi(upstream.sum(0));
+        try (MemoryWorkspace ignored = temporaries()) {
+            INDArray upstream = mat(dy, 0, rows, d, d);
+            INDArray hat = mat(xhat, 0, rows, d, d);
+            INDArray g = upstream.mulRowVector(vec(params, gainOff, d));
+            INDArray meanG = g.mean(1);
+            INDArray meanGH = g.mul(hat).mean(1);
+            g.subiColumnVector(meanG).subi(hat.mulColumnVector(meanGH)).muliColumnVector(vec(rstd, 0, rows));
+            mat(dx, 0, rows, d, d).addi(g);
+            if (grad != null) {
+                vec(grad, dGainOff, d).addi(upstream.mul(hat).sum(0));
+                vec(grad, dBiasOff, d).addi(upstream.sum(0));
+            }
         }
     }
 
@@ -199,26 +225,32 @@ final class Nd4jOps implements EngineOps {
 
     @Override
     public void gelu(NativeBuf pre, NativeBuf tanh, NativeBuf act, long n) {
-        INDArray x = vec(pre, 0, n);
-        INDArray t = vec(tanh, 0, n);
-        INDArray inner = x.mul(x).muli(x).muli(Kernels.GELU_K).addi(x).muli(Kernels.GELU_C);
-        t.assign(Transforms.tanh(inner, false));
-        vec(act, 0, n).assign(t).addi(1).muli(x).muli(0.5);
+        try (MemoryWorkspace ignored = temporaries()) {
+            INDArray x = vec(pre, 0, n);
+            INDArray t = vec(tanh, 0, n);
+            INDArray inner = x.mul(x).muli(x).muli(Kernels.GELU_K).addi(x).muli(Kernels.GELU_C);
+            t.assign(Transforms.tanh(inner, false));
+            vec(act, 0, n).assign(t).addi(1).muli(x).muli(0.5);
+        }
     }
 
     @Override
     public void geluBackward(NativeBuf grad, NativeBuf pre, NativeBuf tanh, long n) {
-        INDArray x = vec(pre, 0, n);
-        INDArray t = vec(tanh, 0, n);
-        // gelu'(x) = 0.5 (1 + t) + 0.5 x (1 - t^2) C (1 + 3 K x^2)
-        INDArray slope = x.mul(x).muli(3 * Kernels.GELU_K).addi(1).muli(Kernels.GELU_C);
-        INDArray derivative = t.mul(t).rsubi(1).muli(slope).muli(x).addi(t).addi(1).muli(0.5);
-        vec(grad, 0, n).muli(derivative);
+        try (MemoryWorkspace ignored = temporaries()) {
+            INDArray x = vec(pre, 0, n);
+            INDArray t = vec(tanh, 0, n);
+            // gelu'(x) = 0.5 (1 + t) + 0.5 x (1 - t^2) C (1 + 3 K x^2)
+            INDArray slope = x.mul(x).muli(3 * Kernels.GELU_K).addi(1).muli(Kernels.GELU_C);
+            INDArray derivative = t.mul(t).rsubi(1).muli(slope).muli(x).addi(t).addi(1).muli(0.5);
+            vec(grad, 0, n).muli(derivative);
+        }
     }
 
     @Override
     public void addColumnSums(NativeBuf x, int rows, int cols, NativeBuf out, long outOff) {
-        vec(out, outOff, cols).addi(mat(x, 0, rows, cols, cols).sum(0));
+        try (MemoryWorkspace ignored = temporaries()) {
+            vec(out, outOff, cols).addi(mat(x, 0, rows, cols, cols).sum(0));
+        }
     }
 
     @Override
@@ -243,41 +275,49 @@ final class Nd4jOps implements EngineOps {
     @Override
     public void attentionBackward(NativeBuf qkv, NativeBuf probs, NativeBuf dAttn, NativeBuf dProbs, NativeBuf dqkv,
                                   int batch, int heads, int t, int d, boolean keys) {
-        int hd = d / heads;
-        double scale = 1.0 / Math.sqrt(hd);
-        INDArray p = blocks(probs, batch, heads, t);
-        INDArray dp = blocks(dProbs, batch, heads, t);
-        INDArray da = heads(dAttn, 0, batch, heads, t, hd, d);
-        mmul(da, heads(qkv, 2L * d, batch, heads, t, hd, 3 * d), dp, false, true, 1, 0);
-        mmul(p, da, heads(dqkv, 2L * d, batch, heads, t, hd, 3 * d), true, false, 1, 0);
-        // softmax backward: dS = P * (dP - rowsum(dP * P)); P is 0 above the diagonal, so dS is too.
-        long rows = (long) batch * heads * t;
-        INDArray pRows = mat(probs, 0, rows, t, t);
-        INDArray dRows = mat(dProbs, 0, rows, t, t);
-        dRows.subiColumnVector(dRows.mul(pRows).sum(1)).muli(pRows);
-        mmul(dp, heads(qkv, d, batch, heads, t, hd, 3 * d), heads(dqkv, 0, batch, heads, t, hd, 3 * d), false, false,
-                scale, 0);
-        if (keys) {
-            mmul(dp, heads(qkv, 0, batch, heads, t, hd, 3 * d), heads(dqkv, d, batch, heads, t, hd, 3 * d), true,
-                    false, scale, 0);
+        try (MemoryWorkspace ignored = temporaries()) {
+            int hd = d / heads;
+            double scale = 1.0 / Math.sqrt(hd);
+            INDArray p = blocks(probs, batch, heads, t);
+            INDArray dp = blocks(dProbs, batch, heads, t);
+            INDArray da = heads(dAttn, 0, batch, heads, t, hd, d);
+            mmul(da, heads(qkv, 2L * d, batch, heads, t, hd, 3 * d), dp, false, true, 1, 0);
+            mmul(p, da, heads(dqkv, 2L * d, batch, heads, t, hd, 3 * d), true, false, 1, 0);
+            // softmax backward: dS = P * (dP - rowsum(dP * P)); P is 0 above the diagonal, so dS is too.
+            long rows = (long) batch * heads * t;
+            INDArray pRows = mat(probs, 0, rows, t, t);
+            INDArray dRows = mat(dProbs, 0, rows, t, t);
+            dRows.subiColumnVector(dRows.mul(pRows).sum(1)).muli(pRows);
+            mmul(dp, heads(qkv, d, batch, heads, t, hd, 3 * d), heads(dqkv, 0, batch, heads, t, hd, 3 * d), false, false,
+                    scale, 0);
+            if (keys) {
+                mmul(dp, heads(qkv, 0, batch, heads, t, hd, 3 * d), heads(dqkv, d, batch, heads, t, hd, 3 * d), true,
+                        false, scale, 0);
+            }
         }
     }
 
     @Override
     public void logSoftmaxRows(NativeBuf logits, int rows, int v, int[] targets, double[] weights, NativeBuf values) {
-        if (rows == 0) {
-            return;
+        try (MemoryWorkspace ignored = temporaries()) {
+            if (rows == 0) {
+                return;
+            }
+            INDArray l = mat(logits, 0, rows, v, v);
+            // In place when the logits are to be overwritten with the gradient anyway; otherwise they stay as they are.
+            INDArray logProbs = weights == null ? l.ulike() : l;
+            Nd4j.exec((DynamicCustomOp) new LogSoftMax(l, logProbs));
+            INDArray picked = oneHot(targets, v);
+            vec(values, 0, rows).assign(logProbs.mul(picked).sum(1).castTo(values.array.dataType()));
+            if (weights != null) {
+                INDArray w = Nd4j.createFromArray(weights).castTo(type);
+                l.assign(picked.subi(Transforms.exp(logProbs, true)).muliColumnVector(w));
+            }
         }
-        INDArray l = mat(logits, 0, rows, v, v);
-        // In place when the logits are to be overwritten with the gradient anyway; otherwise they stay as they are.
-        INDArray logProbs = weights == null ? l.ulike() : l;
-        Nd4j.exec((DynamicCustomOp) new LogSoftMax(l, logProbs));
-        INDArray picked = oneHot(targets, v);
-        vec(values, 0, rows).assign(logProbs.mul(picked).sum(1).castTo(values.array.dataType()));
-        if (weights != null) {
-            INDArray w = Nd4j.createFromArray(weights).castTo(type);
-            l.assign(picked.subi(Transforms.exp(logProbs, true)).muliColumnVector(w));
-        }
+    }
+
+    private static MemoryWorkspace temporaries() {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(TEMPORARIES, TEMPORARIES_ID);
     }
 
     /** [indices.length, depth] with a one in column indices[i] of row i. */
