@@ -21,7 +21,4 @@ interface Kernels extends StepKernels {
 
     /** dst[dstOff + i] += alpha * src[srcOff + i] for i in [0, n). */
     void axpy(double alpha, NativeBuf src, long srcOff, NativeBuf dst, long dstOff, long n);
-
-    /** Returns sum of a[aOff + i] * b[bOff + i] for i in [0, n). */
-    double dot(NativeBuf a, long aOff, NativeBuf b, long bOff, long n);
 }

@@ -327,19 +327,4 @@ final class VectorFloatKernels extends ScalarKernels {
             put(db, dstOff + i, get(db, dstOff + i) + a * get(sb, srcOff + i));
         }
     }
-
-    @Override
-    public double dot(NativeBuf a, long aOff, NativeBuf b, long bOff, long n) {
-        FloatVector acc = FloatVector.zero(S);
-        long end = n - n % L;
-        long i = 0;
-        for (; i < end; i += L) {
-            acc = load(a.bytes(), aOff + i).fma(load(b.bytes(), bOff + i), acc);
-        }
-        double s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            s += get(a.bytes(), aOff + i) * get(b.bytes(), bOff + i);
-        }
-        return s;
-    }
 }
