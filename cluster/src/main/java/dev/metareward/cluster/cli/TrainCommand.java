@@ -70,6 +70,8 @@ final class TrainCommand implements Callable<Integer> {
         Batcher batcher = Batcher.forModel(tokenizer, config.model());
         TransformerModel model = TransformerModel.create(config.model(), config.device(), tokenizer.vocabSize(),
                 SplitMix64.derive(config.run().seed(), "base-init"));
+        LOG.info("model engine: {} (device.backend {}, device.engine {})", model.computeEngine(),
+                config.device().backend(), config.device().engine());
         try (Progress progress = new Progress("base warm start", config.base().steps())) {
             BaseWarmStart.prepare(config, data, batcher, model, (phase, done, total, message) -> progress.step(message));
         }
