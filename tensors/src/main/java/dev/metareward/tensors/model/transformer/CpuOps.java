@@ -141,6 +141,44 @@ final class CpuOps implements EngineOps {
         }
     }
 
+    /** Per (row, head): scores over positions 0..p only, a softmax of those p + 1 entries, then P V. */
+    @Override
+    public void attentionRows(NativeBuf qkv, int[] rows, NativeBuf selectedQkv, NativeBuf probs, NativeBuf attn,
+                              int heads, int t, int d) {
+        int hd = d / heads;
+        double scale = 1.0 / Math.sqrt(hd);
+        for (int i = 0; i < rows.length; i++) {
+            int keys = rows[i] - i * t + 1;
+            long sample = (long) i * t * 3 * d;
+            for (int head = 0; head < heads; head++) {
+                long po = ((long) i * heads + head) * t;
+                Blas.gemm(false, true, 1, keys, hd, scale, selectedQkv, (long) i * 3 * d + (long) head * hd, 3 * d, qkv,
+                        sample + d + (long) head * hd, 3 * d, 0, probs, po, t);
+                softmax(probs, po, keys);
+                probs.zero(po + keys, t - keys);
+                Blas.gemm(false, false, 1, hd, keys, 1, probs, po, t, qkv, sample + 2L * d + (long) head * hd, 3 * d,
+                        0, attn, (long) i * d + (long) head * hd, d);
+            }
+        }
+    }
+
+    /** In place: x[off .. off + n) becomes its softmax (n is at most one context: a scalar loop is enough). */
+    private static void softmax(NativeBuf x, long off, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            max = Math.max(max, x.get(off + j));
+        }
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            double e = Math.exp(x.get(off + j) - max);
+            x.set(off + j, e);
+            sum += e;
+        }
+        for (int j = 0; j < n; j++) {
+            x.set(off + j, x.get(off + j) / sum);
+        }
+    }
+
     /** One [t, t] block: {@link #attentionBackward} works through the (sample, head) blocks one at a time. */
     @Override
     public long attentionScratch(int batch, int heads, int t) {

@@ -59,6 +59,15 @@ interface EngineOps extends StepKernels {
      */
     void attention(NativeBuf qkv, NativeBuf probs, NativeBuf attn, int batch, int heads, int t, int d);
 
+    /**
+     * Causal attention of one query row per sample, for a forward pass that reads only those rows: row i is
+     * {@code rows[i] = i * t + p_i} (sample i, position p_i), its query is in {@code selectedQkv} row i ([m, 3d]) and it
+     * attends to positions 0..p_i of sample i in {@code qkv} ([m * t, 3d]). Writes the probabilities to {@code probs}
+     * ([m, heads, t], zeros after p_i) and P V to {@code attn} ([m, d], heads side by side).
+     */
+    void attentionRows(NativeBuf qkv, int[] rows, NativeBuf selectedQkv, NativeBuf probs, NativeBuf attn, int heads,
+                       int t, int d);
+
     /** Elements of the scratch {@link #attentionBackward} needs for a batch (the CPU engine: one block). */
     long attentionScratch(int batch, int heads, int t);
 

@@ -68,15 +68,29 @@ public final class LoraReward implements RewardModel {
         NativeBuf phi = NativeBuf.wrap(phiArray, model.dataType());
         engine.validate(batch);
         Activations a = engine.activations(batch.size());
-        engine.forward(a, batch.tokens(), phi, layout);
-        TargetRows rows = TargetRows.last(batch);
-        NativeBuf grad = weights == null ? null : NativeBuf.zeros(model.dataType(), layout.size);
-        engine.valueHead(a, rows, phi, layout.headWeight, layout.headBias, weights, grad, layout.headWeight,
-                layout.headBias);
-        if (grad != null) {
+        int[] last = TargetRows.last(batch).row();
+        NativeBuf grad = null;
+        if (weights == null) {
+            // Only the last non-PAD row of each sample is read: the last block runs for those rows alone.
+            engine.forwardLastRows(a, batch.tokens(), phi, layout, last);
+            engine.valueHead(a, a.lastRows().hidden, identity(last.length), phi, layout.headWeight, layout.headBias,
+                    null, null, 0, 0);
+        } else {
+            engine.forward(a, batch.tokens(), phi, layout);
+            grad = NativeBuf.zeros(model.dataType(), layout.size);
+            engine.valueHead(a, a.hidden, last, phi, layout.headWeight, layout.headBias, weights, grad,
+                    layout.headWeight, layout.headBias);
             engine.backward(a, batch.tokens(), phi, layout, grad, null);
         }
         double[] values = engine.headValues(a, batch.size());
         return new ValueAndGradient(model.vector(values), grad == null ? null : grad.array);
+    }
+
+    private static int[] identity(int n) {
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = i;
+        }
+        return rows;
     }
 }

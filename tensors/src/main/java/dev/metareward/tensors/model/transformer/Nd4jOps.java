@@ -266,6 +266,35 @@ final class Nd4jOps implements EngineOps {
                 1, 0);
     }
 
+    /**
+     * All rows and heads at once: [m, heads, 1, headDim] queries against the [m, heads, t, headDim] keys of their
+     * samples, a -inf mask after each row's position, softmax, then P V into [m, heads, 1, headDim] views of attn.
+     */
+    @Override
+    public void attentionRows(NativeBuf qkv, int[] rows, NativeBuf selectedQkv, NativeBuf probs, NativeBuf attn,
+                              int heads, int t, int d) {
+        int m = rows.length;
+        int hd = d / heads;
+        try (MemoryWorkspace ignored = temporaries()) {
+            INDArray p = Nd4j.create(probs.array.data(), new long[] {m, heads, 1, t},
+                    new long[] {(long) heads * t, t, t, 1}, 0, 'c');
+            mmul(heads(selectedQkv, 0, m, heads, 1, hd, 3 * d), heads(qkv, d, m, heads, t, hd, 3 * d), p, false, true,
+                    1.0 / Math.sqrt(hd), 0);
+            double[] mask = new double[m * heads * t];
+            for (int i = 0; i < m; i++) {
+                int position = rows[i] - i * t;
+                for (int k = 0; k < heads; k++) {
+                    java.util.Arrays.fill(mask, (i * heads + k) * t + position + 1, (i * heads + k + 1) * t,
+                            Double.NEGATIVE_INFINITY);
+                }
+            }
+            INDArray scores = mat(probs, 0, (long) m * heads, t, t);
+            scores.addi(Nd4j.createFromArray(mask).castTo(type).reshape(m * heads, t));
+            Nd4j.exec((DynamicCustomOp) new SoftMax(scores, scores, 1));
+            mmul(p, heads(qkv, 2L * d, m, heads, t, hd, 3 * d), heads(attn, 0, m, heads, 1, hd, d), false, false, 1, 0);
+        }
+    }
+
     /** Every [t, t] block at once: the batched backward works on all (sample, head) blocks in one operation. */
     @Override
     public long attentionScratch(int batch, int heads, int t) {

@@ -98,40 +98,81 @@ final class TransformerEngine {
 
     /** Runs the base (plus the LoRA in {@code adapter} when not null) up to the final LayerNorm, into {@code a.hidden}. */
     void forward(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al) {
-        EngineOps k = ops;
-        int t = shape.context();
+        int layers = shape.layers();
+        embedAndBlocks(a, tokens, adapter, al, layers);
+        ops.layerNorm(a.x[layers], base, layout.finalGain, layout.finalBias, a.finalHat, a.finalRstd, a.hidden, a.rows,
+                shape.dModel());
+    }
+
+    /** The embedding and the first {@code blocks} blocks on every row, into {@code a.x[blocks]}. */
+    private void embedAndBlocks(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al, int blocks) {
         int d = shape.dModel();
-        int f = shape.dFf();
+        ops.embed(tokens, base, layout.tokenEmbedding, layout.positionEmbedding, a.x[0], shape.vocab(), shape.context(),
+                d);
+        for (int l = 0; l < blocks; l++) {
+            attentionInputs(a, l, adapter, al);
+            ops.attention(a.qkv[l], a.probs[l], a.attn[l], a.batch, shape.heads(), shape.context(), d);
+            blockTail(layout.blocks[l], a.x[l], a.attn[l], a.tail(l), a.x[l + 1], a.rows);
+        }
+    }
+
+    /**
+     * Forward only, for a head that reads one row per sample ({@code rows[i]} in sample i, e.g. the last non-PAD
+     * token for the value head): the blocks before the last run on every row, the last one computes its keys and
+     * values for every row but its attention, MLP and the final LayerNorm only for those rows (the rest of the last
+     * block would be computed and never read). The hidden states go to {@code a.lastRows().hidden}, row i for
+     * {@code rows[i]}. Leaves {@code a} unfit for {@link #backward}.
+     */
+    void forwardLastRows(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al, int[] rows) {
+        int d = shape.dModel();
+        int last = shape.layers() - 1;
+        embedAndBlocks(a, tokens, adapter, al, last);
+        attentionInputs(a, last, adapter, al);
+        Activations.LastRows s = a.lastRows();
+        ops.gatherRows(a.qkv[last], rows, s.qkv, 3 * d);
+        ops.attentionRows(a.qkv[last], rows, s.qkv, s.probs, s.attn, shape.heads(), shape.context(), d);
+        ops.gatherRows(a.x[last], rows, s.x, d);
+        blockTail(layout.blocks[last], s.x, s.attn, s.tail, s.out, rows.length);
+        ops.layerNorm(s.out, base, layout.finalGain, layout.finalBias, s.finalHat, s.finalRstd, s.hidden, rows.length,
+                d);
+    }
+
+    /** LayerNorm 1 of block {@code l} and the fused QKV projection (plus the LoRA of query and value) of every row. */
+    private void attentionInputs(Activations a, int l, NativeBuf adapter, AdapterLayout al) {
+        EngineOps k = ops;
+        int d = shape.dModel();
         int r = shape.loraRank();
         int n = a.rows;
-
-        k.embed(tokens, base, layout.tokenEmbedding, layout.positionEmbedding, a.x[0], shape.vocab(), t, d);
-        for (int l = 0; l < shape.layers(); l++) {
-            BaseLayout.Block w = layout.blocks[l];
-            NativeBuf qkv = a.qkv[l];
-            k.layerNorm(a.x[l], base, w.ln1Gain(), w.ln1Bias(), a.ln1Hat[l], a.ln1Rstd[l], a.ln1Out[l], n, d);
-            broadcastBias(null, base, w.qkvBias(), qkv, n, 3 * d);
-            k.gemm(false, false, n, 3 * d, d, 1, a.ln1Out[l], 0, d, base, w.qkvWeight(), 3 * d, 1, qkv, 0, 3 * d);
-            if (adapter != null) {
-                double s = shape.loraScale();
-                k.gemm(false, true, n, 2 * r, d, 1, a.ln1Out[l], 0, d, adapter, al.loraA[l], d,
-                        0, a.loraDown[l], 0, 2 * r);
-                k.gemm(false, true, n, d, r, s, a.loraDown[l], 0, 2 * r, adapter, al.loraBq[l], r, 1, qkv, 0, 3 * d);
-                k.gemm(false, true, n, d, r, s, a.loraDown[l], r, 2 * r, adapter, al.loraBv[l], r, 1, qkv, 2L * d,
-                        3 * d);
-            }
-            k.attention(qkv, a.probs[l], a.attn[l], a.batch, shape.heads(), t, d);
-            broadcastBias(a.x[l], base, w.outBias(), a.mid[l], n, d);
-            k.gemm(false, false, n, d, d, 1, a.attn[l], 0, d, base, w.outWeight(), d, 1, a.mid[l], 0, d);
-            k.layerNorm(a.mid[l], base, w.ln2Gain(), w.ln2Bias(), a.ln2Hat[l], a.ln2Rstd[l], a.ln2Out[l], n, d);
-            broadcastBias(null, base, w.fc1Bias(), a.preAct[l], n, f);
-            k.gemm(false, false, n, f, d, 1, a.ln2Out[l], 0, d, base, w.fc1Weight(), f, 1, a.preAct[l], 0, f);
-            k.gelu(a.preAct[l], a.tanh[l], a.act[l], (long) n * f);
-            broadcastBias(a.mid[l], base, w.fc2Bias(), a.x[l + 1], n, d);
-            k.gemm(false, false, n, d, f, 1, a.act[l], 0, f, base, w.fc2Weight(), d, 1, a.x[l + 1], 0, d);
+        BaseLayout.Block w = layout.blocks[l];
+        NativeBuf qkv = a.qkv[l];
+        k.layerNorm(a.x[l], base, w.ln1Gain(), w.ln1Bias(), a.ln1Hat[l], a.ln1Rstd[l], a.ln1Out[l], n, d);
+        broadcastBias(null, base, w.qkvBias(), qkv, n, 3 * d);
+        k.gemm(false, false, n, 3 * d, d, 1, a.ln1Out[l], 0, d, base, w.qkvWeight(), 3 * d, 1, qkv, 0, 3 * d);
+        if (adapter != null) {
+            double s = shape.loraScale();
+            k.gemm(false, true, n, 2 * r, d, 1, a.ln1Out[l], 0, d, adapter, al.loraA[l], d, 0, a.loraDown[l], 0, 2 * r);
+            k.gemm(false, true, n, d, r, s, a.loraDown[l], 0, 2 * r, adapter, al.loraBq[l], r, 1, qkv, 0, 3 * d);
+            k.gemm(false, true, n, d, r, s, a.loraDown[l], r, 2 * r, adapter, al.loraBv[l], r, 1, qkv, 2L * d, 3 * d);
         }
-        k.layerNorm(a.x[shape.layers()], base, layout.finalGain, layout.finalBias, a.finalHat, a.finalRstd, a.hidden,
-                n, d);
+    }
+
+    /**
+     * The second half of a block on {@code n} rows: out = mid + gelu(LN2(mid) W1 + b1) W2 + b2 with
+     * mid = x + attn Wo + bo, keeping what the backward pass reads in {@code tail}.
+     */
+    private void blockTail(BaseLayout.Block w, NativeBuf x, NativeBuf attn, Activations.Tail tail, NativeBuf out,
+                           int n) {
+        EngineOps k = ops;
+        int d = shape.dModel();
+        int f = shape.dFf();
+        broadcastBias(x, base, w.outBias(), tail.mid(), n, d);
+        k.gemm(false, false, n, d, d, 1, attn, 0, d, base, w.outWeight(), d, 1, tail.mid(), 0, d);
+        k.layerNorm(tail.mid(), base, w.ln2Gain(), w.ln2Bias(), tail.lnHat(), tail.lnRstd(), tail.lnOut(), n, d);
+        broadcastBias(null, base, w.fc1Bias(), tail.pre(), n, f);
+        k.gemm(false, false, n, f, d, 1, tail.lnOut(), 0, d, base, w.fc1Weight(), f, 1, tail.pre(), 0, f);
+        k.gelu(tail.pre(), tail.tanh(), tail.act(), (long) n * f);
+        broadcastBias(tail.mid(), base, w.fc2Bias(), out, n, d);
+        k.gemm(false, false, n, d, f, 1, tail.act(), 0, f, base, w.fc2Weight(), d, 1, out, 0, d);
     }
 
     /**
@@ -238,16 +279,16 @@ final class TransformerEngine {
     }
 
     /**
-     * Value head on the selected rows of {@code a.hidden} (one per sample): hidden . w + bias per row into
-     * {@code a.headValues}. When {@code grad} is not null, adds the head gradient of sum_i weights[i] * value[i] to
-     * {@code grad} at ({@code gradWeightOff}, {@code gradBiasOff}) and sets {@code a.dHidden} to its gradient for
-     * {@link #backward}.
+     * Value head on rows {@code rows} of {@code hidden} (one per sample): hidden . w + bias per row into
+     * {@code a.headValues}. When {@code grad} is not null ({@code hidden} must then be {@code a.hidden}), adds the
+     * head gradient of sum_i weights[i] * value[i] to {@code grad} at ({@code gradWeightOff}, {@code gradBiasOff})
+     * and sets {@code a.dHidden} to its gradient for {@link #backward}.
      */
-    void valueHead(Activations a, TargetRows rows, NativeBuf params, long weightOff, long biasOff, double[] weights,
-                   NativeBuf grad, long gradWeightOff, long gradBiasOff) {
+    void valueHead(Activations a, NativeBuf hidden, int[] rows, NativeBuf params, long weightOff, long biasOff,
+                   double[] weights, NativeBuf grad, long gradWeightOff, long gradBiasOff) {
         int d = shape.dModel();
-        int m = rows.count();
-        ops.gatherRows(a.hidden, rows.row(), a.selected, d);
+        int m = rows.length;
+        ops.gatherRows(hidden, rows, a.selected, d);
         broadcastBias(null, params, biasOff, a.headValues, m, 1);
         ops.gemm(false, false, m, 1, d, 1, a.selected, 0, d, params, weightOff, 1, 1, a.headValues, 0, 1);
         if (grad != null) {
@@ -255,7 +296,7 @@ final class TransformerEngine {
             ops.gemm(true, false, d, 1, m, 1, a.selected, 0, d, a.rowWeights, 0, 1, 1, grad, gradWeightOff, 1);
             ops.addColumnSums(a.rowWeights, m, 1, grad, gradBiasOff);
             ops.gemm(false, false, m, d, 1, 1, a.rowWeights, 0, 1, params, weightOff, d, 0, a.dSelected, 0, d);
-            ops.scatterRows(a.dSelected, rows.row(), a.dHidden, d);
+            ops.scatterRows(a.dSelected, rows, a.dHidden, d);
         }
     }
 

@@ -81,6 +81,10 @@ class Nd4jOpsTest {
         NativeBuf scratch = random(batch * heads * t * t);
         compare(random(batch * t * 3 * d),
                 (k, g) -> k.attentionBackward(qkv, probs, dAttn, scratch, g, batch, heads, t, d, true));
+        int[] lastRows = {3, t + 4}; // sample 0 at position 3, sample 1 at its last position
+        NativeBuf selected = random(2 * 3 * d);
+        NativeBuf[] rows = {random(batch * heads * t), random(batch * d)};
+        compareAll(rows, (k, o) -> k.attentionRows(qkv, lastRows, selected, o[0], o[1], heads, t, d));
     }
 
     @Test
