@@ -14,12 +14,17 @@ class BenchCommandTest {
         return CliRun.of(args);
     }
 
+    /** Asserts a successful run and returns its last output line, which must be one JSON object. */
+    private static JsonNode jsonLine(CliRun r) throws Exception {
+        assertEquals(0, r.exitCode(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        return new ObjectMapper().readTree(lines[lines.length - 1]);
+    }
+
     @Test
     void shouldPrintATableAndEndWithOneJsonObjectOfPositiveFigures() throws Exception {
         CliRun r = run("bench", "--workload", "tiny", "--repeats", "1", "--warmup", "0", "--inner-steps", "2");
-        assertEquals(0, r.exitCode(), r.err());
-        String[] lines = r.out().strip().split("\n");
-        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+        JsonNode json = jsonLine(r);
         assertEquals("tiny", json.get("workload").asText());
         assertEquals(2, json.get("inner_steps").asInt());
         assertEquals("cpu-kernels", json.get("engine").asText(), "AUTO on the CPU backend");
@@ -53,9 +58,7 @@ class BenchCommandTest {
     @Test
     void shouldTimeTheDeviceEngineWhenAskedTo() throws Exception {
         CliRun r = run("bench", "--engine", "nd4j", "--repeats", "1", "--warmup", "0", "--inner-steps", "1");
-        assertEquals(0, r.exitCode(), r.err());
-        String[] lines = r.out().strip().split("\n");
-        JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
+        JsonNode json = jsonLine(r);
         assertEquals("nd4j", json.get("engine").asText());
         assertEquals(false, json.get("simd_kernels").asBoolean());
         assertTrue(r.out().contains("engine nd4j"), r.out());

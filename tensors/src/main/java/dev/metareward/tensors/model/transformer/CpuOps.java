@@ -129,14 +129,25 @@ final class CpuOps implements EngineOps {
     public void attention(NativeBuf qkv, NativeBuf probs, NativeBuf attn, int batch, int heads, int t, int d) {
         int hd = d / heads;
         double scale = 1.0 / Math.sqrt(hd);
+        forEachBlock(batch, heads, t, d, (q, so, ao) -> {
+            Blas.gemm(false, true, t, t, hd, scale, qkv, q, 3 * d, qkv, q + d, 3 * d, 0, probs, so, t);
+            k.causalSoftmax(probs, so, t);
+            Blas.gemm(false, false, t, hd, t, 1, probs, so, t, qkv, q + 2L * d, 3 * d, 0, attn, ao, d);
+        });
+    }
+
+    /** The offsets of one (sample, head) block: its queries in qkv, its [t, t] probabilities, its output in attn. */
+    private interface Block {
+        void run(long q, long so, long ao);
+    }
+
+    /** Runs {@code block} for every (sample, head), one block at a time so that it stays in cache. */
+    private static void forEachBlock(int batch, int heads, int t, int d, Block block) {
+        int hd = d / heads;
         for (int b = 0; b < batch; b++) {
             for (int head = 0; head < heads; head++) {
-                long q = (long) b * t * 3 * d + (long) head * hd;
-                long so = ((long) b * heads + head) * t * t;
-                Blas.gemm(false, true, t, t, hd, scale, qkv, q, 3 * d, qkv, q + d, 3 * d, 0, probs, so, t);
-                k.causalSoftmax(probs, so, t);
-                Blas.gemm(false, false, t, hd, t, 1, probs, so, t, qkv, q + 2L * d, 3 * d,
-                        0, attn, (long) b * t * d + (long) head * hd, d);
+                block.run((long) b * t * 3 * d + (long) head * hd, ((long) b * heads + head) * t * t,
+                        (long) b * t * d + (long) head * hd);
             }
         }
     }
@@ -191,20 +202,15 @@ final class CpuOps implements EngineOps {
                                   int batch, int heads, int t, int d, boolean keys) {
         int hd = d / heads;
         double scale = 1.0 / Math.sqrt(hd);
-        for (int b = 0; b < batch; b++) {
-            for (int head = 0; head < heads; head++) {
-                long q = (long) b * t * 3 * d + (long) head * hd;
-                long so = ((long) b * heads + head) * t * t;
-                long ao = (long) b * t * d + (long) head * hd;
-                Blas.gemm(false, true, t, t, hd, 1, dAttn, ao, d, qkv, q + 2L * d, 3 * d, 0, dp, 0, t);
-                Blas.gemm(true, false, t, hd, t, 1, probs, so, t, dAttn, ao, d, 0, dqkv, q + 2L * d, 3 * d);
-                k.softmaxBackward(probs, so, dp, 0, t);
-                Blas.gemm(false, false, t, hd, t, scale, dp, 0, t, qkv, q + d, 3 * d, 0, dqkv, q, 3 * d);
-                if (keys) {
-                    Blas.gemm(true, false, t, hd, t, scale, dp, 0, t, qkv, q, 3 * d, 0, dqkv, q + d, 3 * d);
-                }
+        forEachBlock(batch, heads, t, d, (q, so, ao) -> {
+            Blas.gemm(false, true, t, t, hd, 1, dAttn, ao, d, qkv, q + 2L * d, 3 * d, 0, dp, 0, t);
+            Blas.gemm(true, false, t, hd, t, 1, probs, so, t, dAttn, ao, d, 0, dqkv, q + 2L * d, 3 * d);
+            k.softmaxBackward(probs, so, dp, 0, t);
+            Blas.gemm(false, false, t, hd, t, scale, dp, 0, t, qkv, q + d, 3 * d, 0, dqkv, q, 3 * d);
+            if (keys) {
+                Blas.gemm(true, false, t, hd, t, scale, dp, 0, t, qkv, q, 3 * d, 0, dqkv, q + d, 3 * d);
             }
-        }
+        });
     }
 
     @Override
