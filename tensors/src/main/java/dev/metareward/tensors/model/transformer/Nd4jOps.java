@@ -38,7 +38,7 @@ import java.util.Map;
  *   anyway.</li>
  *   <li>GELU: {@code tanh} and arithmetic, not {@code PreciseGELU} (its values match neither the tanh form nor the
  *   erf form: 0.8314 at x = 1 against 0.8412) nor {@code GELU} (the sigmoid approximation).</li>
- *   <li>Log-softmax: the eager {@link LogSoftMax} custom op (correct eagerly; SameDiff's logSoftmax fails), with the
+ *   <li>Log-softmax: the eager {@link LogSoftMax} custom op (correct eagerly; FACTS.md saw SameDiff's logSoftmax fail), with the
  *   target picked by a one-hot mask.</li>
  *   <li>Rows: {@code pullRows} to gather, {@code scatter_add} to scatter distinct rows, and a one-hot GEMM for the
  *   token-embedding gradient (repeated tokens must add up; a GEMM does so by construction).</li>
