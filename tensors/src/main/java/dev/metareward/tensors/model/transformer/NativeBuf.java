@@ -37,6 +37,11 @@ final class NativeBuf {
         this.length = array.length();
     }
 
+    /** Whether anything asked for this buffer's host memory (the device engine never should). */
+    boolean hostViewsUsed() {
+        return bytes != null || base != null;
+    }
+
     /** The host memory of this buffer as a native-order byte buffer (CPU engine only). */
     ByteBuffer bytes() {
         ByteBuffer b = bytes;

@@ -65,6 +65,11 @@ final class TransformerEngine {
         ops.gemm(false, false, rows, cols, 1, 1, ones, 0, 1, params, biasOff, cols, src == null ? 0 : 1, out, 0, cols);
     }
 
+    /** The activation buffers kept for the batch sizes used recently. */
+    java.util.Collection<Activations> cachedActivations() {
+        return cache.values();
+    }
+
     /** Buffers for a batch of {@code batch} sequences (created on first use of that size). */
     Activations activations(int batch) {
         return cache.computeIfAbsent(batch, b -> new Activations(shape, type, b, ops));
