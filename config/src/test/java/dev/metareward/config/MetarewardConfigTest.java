@@ -172,4 +172,25 @@ class MetarewardConfigTest {
         assertTrue(text.contains("steps=6"), text);
         assertTrue(text.contains("run.conf: 1"), text);
     }
+
+    @Test
+    void shouldResolveTheComputeEngineFromBackendAndSetting() throws IOException {
+        assertEquals(DeviceSettings.Engine.AUTO, MetarewardConfig.defaults().device().engine());
+        assertEquals(DeviceSettings.Engine.CPU_KERNELS, MetarewardConfig.defaults().device().effectiveEngine());
+        MetarewardConfig cuda = MetarewardConfig.load(write("metareward.device { backend = \"cuda\", gpus = [0] }"));
+        assertEquals(DeviceSettings.Engine.ND4J, cuda.device().effectiveEngine());
+        MetarewardConfig forced = MetarewardConfig.load(write("metareward.device.engine = \"nd4j\""));
+        assertEquals(DeviceSettings.Engine.ND4J, forced.device().effectiveEngine());
+        assertEquals(DeviceSettings.Backend.CPU, forced.device().backend());
+    }
+
+    @Test
+    void shouldRejectAnUnknownEngineAndTheCpuKernelsOnCuda() throws IOException {
+        ConfigError unknown = failure("metareward.device.engine = \"gpu\"");
+        assertTrue(unknown.getMessage().contains("'metareward.device.engine'")
+                && unknown.getMessage().contains("cpu-kernels"), unknown.getMessage());
+        ConfigError onCuda = failure("metareward.device { backend = \"cuda\", gpus = [0], engine = \"cpu-kernels\" }");
+        assertTrue(onCuda.getMessage().contains("'metareward.device.engine'")
+                && onCuda.getMessage().contains("cannot run on backend = \"cuda\""), onCuda.getMessage());
+    }
 }

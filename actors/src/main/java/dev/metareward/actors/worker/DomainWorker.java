@@ -6,6 +6,7 @@ import dev.metareward.actors.transport.PublishResult;
 import dev.metareward.actors.transport.Transport;
 import dev.metareward.actors.transport.VectorChecksum;
 import dev.metareward.tensors.bilevel.Contribution;
+import dev.metareward.tensors.device.DevicePlacement;
 import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -18,7 +19,6 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One training domain's worker: computes a hypergradient contribution with the newest phi it holds, publishes it
@@ -102,7 +102,7 @@ public final class DomainWorker extends AbstractBehavior<DomainWorker.Command> {
         this.timers = timers;
         if (settings.device().isPresent()) {
             // Binds this (pinned) thread to its GPU before any array of the worker is allocated.
-            Nd4j.getAffinityManager().unsafeSetDevice(settings.device().getAsInt());
+            DevicePlacement.bindCurrentThreadToGpu(settings.device().getAsInt());
         }
         this.computer = factory.create(slot.domain(), slot.batches());
         ActorRef<Command> self = context.getSelf();

@@ -3,6 +3,7 @@ package dev.metareward.cluster.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.metareward.cluster.run.Progress;
+import dev.metareward.config.DeviceSettings;
 import dev.metareward.tensors.bench.BenchWorkload;
 import dev.metareward.tensors.bench.WorkloadBenchmark;
 import dev.metareward.tensors.model.transformer.ModelShape;
@@ -26,11 +27,11 @@ import picocli.CommandLine.Spec;
         description = {
             "Time a fixed workload of MATH.md (\"Bench workload\") in float32: median seconds per meta step (D inner "
                     + "steps + exact hypergradient) and per inner step, tokens/s, achieved GFLOP/s of the inner step "
-                    + "and the float32 GEMM 1024^3 peak of ND4J in the same run, against PyTorch's figures on this "
-                    + "machine where known.",
+                    + "and the float32 GEMM 1024^3 peak of ND4J in the same run, next to quoted PyTorch figures "
+                    + "(measured on another day; their date and machine are printed) where known.",
             "The last line of the output is one JSON object with keys workload, meta_step_s, inner_step_s, "
-                    + "tokens_per_s, gflops, gemm_peak_gflops, inner_step_ratio and meta_step_ratio (ours / PyTorch, "
-                    + "null without a reference) and more."})
+                    + "tokens_per_s, gflops, gemm_peak_gflops, inner_step_ratio and meta_step_ratio (ours / quoted "
+                    + "PyTorch, null without a reference), pytorch_reference (its date and machine) and more."})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--workload", paramLabel = "NAME", defaultValue = "tiny",
@@ -50,6 +51,11 @@ final class BenchCommand implements Callable<Integer> {
                     + "scaled linearly to this D.")
     Integer innerSteps;
 
+    @Option(names = "--engine", paramLabel = "ENGINE", defaultValue = "auto",
+            description = "Model engine: auto (the CPU kernels on the CPU backend, nd4j on CUDA), cpu-kernels or nd4j "
+                    + "(ND4J operations; on the CPU for comparison) (default: ${DEFAULT-VALUE}).")
+    String engine;
+
     @Spec
     CommandSpec spec;
 
@@ -64,15 +70,26 @@ final class BenchCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new UserInputException("--warmup must be 0 or more but was " + warmup);
         }
+        WorkloadBenchmark.Options options = new WorkloadBenchmark.Options(repeats, warmup, engine());
         WorkloadBenchmark.Result result;
         try (PhaseProgress progress = new PhaseProgress()) {
-            result = WorkloadBenchmark.run(w, new WorkloadBenchmark.Options(repeats, warmup), progress);
+            result = WorkloadBenchmark.run(w, options, progress);
         }
         PrintWriter out = spec.commandLine().getOut();
         out.print(table(result));
         out.println(json(result));
         out.flush();
         return 0;
+    }
+
+    private DeviceSettings.Engine engine() {
+        return switch (engine) {
+            case "auto" -> DeviceSettings.Engine.AUTO;
+            case "cpu-kernels" -> DeviceSettings.Engine.CPU_KERNELS;
+            case "nd4j" -> DeviceSettings.Engine.ND4J;
+            default -> throw new UserInputException("--engine must be auto, cpu-kernels or nd4j but was '" + engine
+                    + "'");
+        };
     }
 
     private BenchWorkload workload() {
@@ -102,18 +119,19 @@ final class BenchCommand implements Callable<Integer> {
                 s.loraRank(), w.innerBatch(), w.innerSteps(), w.innerStepsOverridden()
                         ? " (overridden; MATH.md: " + w.defaultInnerSteps() + ")" : "", w.outerBatch(), w.alpha(),
                 w.beta()));
-        sb.append(String.format("ND4J %s, %d processors, OMP_WAIT_POLICY=%s, %s float32 kernels; medians of %d meta steps "
+        sb.append(String.format("ND4J %s, %d processors, OMP_WAIT_POLICY=%s, engine %s; medians of %d meta steps "
                         + "and %d inner steps after %d and %d warm-up%n", WorkloadBenchmark.backendName(),
                 Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"),
-                r.simdKernels() ? "SIMD" : "scalar", r.metaStep().samples(),
+                engineLabel(r), r.metaStep().samples(),
                 r.innerStep().samples(), warmup, warmup * WorkloadBenchmark.INNER_STEPS_PER_REPEAT));
-        sb.append(String.format("%-22s %12s %25s %12s %10s%n", "", "ours", "min .. max", "PyTorch", "ours/PyTorch"));
-        sb.append(String.format("%-22s %10.3f s %11.3f .. %7.3f s %12s %10s%n", "meta step", r.metaStep().median(),
+        sb.append(String.format("%-22s %12s %25s %12s %14s%n", "", "ours", "min .. max", "PyTorch+",
+                "ours/PyTorch+"));
+        sb.append(String.format("%-22s %10.3f s %11.3f .. %7.3f s %12s %14s%n", "meta step", r.metaStep().median(),
                 r.metaStep().min(), r.metaStep().max(),
                 ref == null ? "-" : String.format("%.3f s%s", ref.metaStepSecondsAt(w.innerSteps()),
                         w.innerSteps() == ref.innerSteps() ? "" : "*"),
                 ratio(r.metaStepRatio())));
-        sb.append(String.format("%-22s %9.2f ms %10.2f .. %7.2f ms %12s %10s%n", "inner step",
+        sb.append(String.format("%-22s %9.2f ms %10.2f .. %7.2f ms %12s %14s%n", "inner step",
                 r.innerStep().median() * 1e3, r.innerStep().min() * 1e3, r.innerStep().max() * 1e3,
                 ref == null ? "-" : String.format("%.2f ms", ref.innerStepSeconds() * 1e3), ratio(r.innerStepRatio())));
         sb.append(String.format("%-22s %12.0f   (B x T = %d tokens per inner step)%n", "tokens/s", r.tokensPerSecond(),
@@ -125,11 +143,21 @@ final class BenchCommand implements Callable<Integer> {
                 r.metaStepGflops(), r.metaStepFlops() / 1e9));
         sb.append(String.format("%-22s %12.1f   (float32 GEMM %d^3, median of %d, ND4J)%n", "GEMM peak GFLOP/s",
                 r.gemmPeakGflops(), WorkloadBenchmark.GEMM_SIZE, WorkloadBenchmark.GEMM_REPEATS));
+        if (ref != null) {
+            sb.append(String.format("+ %s%n", ref.label()));
+        }
         if (ref != null && w.innerSteps() != ref.innerSteps()) {
             sb.append(String.format("* PyTorch's meta step (%.2f s at D = %d) scaled linearly to D = %d%n",
                     ref.metaStepSeconds(), ref.innerSteps(), w.innerSteps()));
         }
         return sb.toString();
+    }
+
+    private static String engineLabel(WorkloadBenchmark.Result r) {
+        if (r.engine() == DeviceSettings.Engine.ND4J) {
+            return "nd4j";
+        }
+        return "cpu-kernels (" + (r.simdKernels() ? "SIMD" : "scalar") + " float32 kernels)";
     }
 
     private static String ratio(double value) {
@@ -151,6 +179,7 @@ final class BenchCommand implements Callable<Integer> {
         m.put("inner_step_gflop", r.innerStepFlops() / 1e9);
         m.put("meta_step_gflop", r.metaStepFlops() / 1e9);
         BenchWorkload.Reference ref = w.reference();
+        m.put("pytorch_reference", ref == null ? null : ref.label());
         m.put("pytorch_inner_step_s", ref == null ? null : ref.innerStepSeconds());
         m.put("pytorch_meta_step_s", ref == null ? null : ref.metaStepSecondsAt(w.innerSteps()));
         m.put("inner_step_ratio", Double.isNaN(r.innerStepRatio()) ? null : r.innerStepRatio());
@@ -159,6 +188,7 @@ final class BenchCommand implements Callable<Integer> {
         m.put("inner_steps_timed", r.innerStep().samples());
         m.put("warmup", warmup);
         m.put("simd_kernels", r.simdKernels());
+        m.put("engine", r.engine() == DeviceSettings.Engine.ND4J ? "nd4j" : "cpu-kernels");
         try {
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {

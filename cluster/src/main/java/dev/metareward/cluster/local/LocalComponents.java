@@ -39,7 +39,8 @@ public final class LocalComponents {
 
     /** A fresh model instance sharing the warm-started base weights (copied, so threads never share buffers). */
     public TransformerModel copyOfModel() {
-        TransformerModel model = TransformerModel.create(config.model(), batcher.tokenizer().vocabSize(), warmBase.seed());
+        TransformerModel model = TransformerModel.create(config.model(), config.device(),
+                batcher.tokenizer().vocabSize(), warmBase.seed());
         model.baseParameters().assign(warmBase.baseParameters());
         return model;
     }

@@ -1,6 +1,8 @@
 package dev.metareward.cluster.run;
 
 import dev.metareward.cluster.local.LocalComponents;
+import dev.metareward.config.ConfigError;
+import dev.metareward.config.DeviceSettings;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.data.DataSets;
@@ -9,7 +11,12 @@ import dev.metareward.tensors.data.SplitMix64;
 import dev.metareward.tensors.data.Tokenizer;
 import dev.metareward.tensors.data.Tokenizers;
 import dev.metareward.tensors.model.transformer.TransformerModel;
+import dev.metareward.tensors.device.DevicePlacement;
 import dev.metareward.tensors.pipeline.BaseWarmStart;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every process of a run needs before meta-training: the data (generated when missing), the tokenizer and
@@ -26,13 +33,34 @@ import dev.metareward.tensors.pipeline.BaseWarmStart;
 public record PreparedRun(MetarewardConfig config, MultiDomainData data, Batcher batcher, TransformerModel model,
                           LocalComponents components) {
 
+    private static final Logger LOG = LoggerFactory.getLogger(PreparedRun.class);
+
+    /** device.backend must name the ND4J backend this build loaded, or nothing would run where the user thinks. */
+    private static void requireLoadedBackend(MetarewardConfig config) {
+        DeviceSettings.Backend loaded = DevicePlacement.loadedBackend();
+        if (config.device().backend() != loaded) {
+            throw new ConfigError(List.of("'metareward.device.backend' is \"" + name(config.device().backend())
+                    + "\" but this build loaded ND4J's " + name(loaded) + " backend; "
+                    + (loaded == DeviceSettings.Backend.CPU ? "build with `mvn -Pcuda package` (or use the CUDA image) "
+                    + "for GPUs, or set device.backend = \"cpu\"" : "set device.backend = \"cuda\" or use the CPU "
+                    + "build")));
+        }
+    }
+
+    private static String name(DeviceSettings.Backend backend) {
+        return backend.name().toLowerCase(Locale.ROOT);
+    }
+
     /** Loads or generates the data and warm-starts (or loads) the base, showing the warm start's progress. */
     public static PreparedRun prepare(MetarewardConfig config) {
+        requireLoadedBackend(config);
         MultiDomainData data = DataSets.loadOrGenerate(config);
         Tokenizer tokenizer = Tokenizers.fromSetting(config.model().tokenizer());
         Batcher batcher = Batcher.forModel(tokenizer, config.model());
-        TransformerModel model = TransformerModel.create(config.model(), tokenizer.vocabSize(),
+        TransformerModel model = TransformerModel.create(config.model(), config.device(), tokenizer.vocabSize(),
                 SplitMix64.derive(config.run().seed(), "base-init"));
+        LOG.info("model engine: {} (device.backend {}, device.engine {})", model.computeEngine(),
+                config.device().backend(), config.device().engine());
         try (Progress bar = new Progress("base warm start", config.base().steps())) {
             BaseWarmStart.prepare(config, data, batcher, model, (phase, done, total, message) -> bar.step(message));
         }

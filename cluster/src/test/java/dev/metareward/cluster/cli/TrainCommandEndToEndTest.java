@@ -18,11 +18,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import dev.metareward.cluster.node.ChildJvm;
+import dev.metareward.cluster.testing.TinyRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TrainCommandEndToEndTest {
 
-    private static final Path LOCAL_CONF = locateLocalConf();
+    private static final Path LOCAL_CONF = TinyRun.configFile("local.conf");
     private static final Pattern CHECKPOINT = Pattern.compile("phi-(\\d{12})\\.ckpt");
     private static final Duration CHILD_DEADLINE = Duration.ofSeconds(120);
 
@@ -50,19 +53,8 @@ class TrainCommandEndToEndTest {
 
     /** A tiny but complete run: every phase executes, in seconds. */
     private List<String> tinyTrainArgs(String... more) {
-        List<String> args = new ArrayList<>(List.of("train", "--config", LOCAL_CONF.toString(),
-                "--set", "model { layers = 1, d-model = 16, heads = 2, d-ff = 32, lora-rank = 2 }",
-                "--set", "base.steps=5",
-                "--set", "inner.steps=2", "--set", "inner.batch=4", "--set", "outer.batch=4",
-                "--set", "meta-test.steps=2", "--set", "meta-test.evaluator-steps=1",
-                "--set", "meta-test.generation-prompts=4", "--set", "meta-test.temperatures=[1.0]",
-                "--set", "data.builtin.sft-per-domain=40", "--set", "data.builtin.pref-per-domain=20",
-                "--set", "data.dir=\"" + data() + "\"",
-                "--set", "run.output-dir=\"" + out() + "\""));
-        for (String setting : more) {
-            args.add("--set");
-            args.add(setting);
-        }
+        List<String> args = new ArrayList<>(List.of("train", "--config", LOCAL_CONF.toString()));
+        args.addAll(TinyRun.overrides(data(), out(), more));
         return args;
     }
 
@@ -100,13 +92,9 @@ class TrainCommandEndToEndTest {
     @Test
     void shouldStopCleanlyOnSigtermAndResumeFromTheFinalCheckpoint() throws Exception {
         Path log = tmp.resolve("child.log");
-        List<String> command = new ArrayList<>(childJvm());
-        command.add(MetarewardCli.class.getName());
-        command.addAll(tinyTrainArgs("outer.steps=1000", "training.checkpoint-every=1"));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        builder.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-        Process child = builder.start();
+        Process child = ChildJvm.builder(MetarewardCli.class.getName(),
+                        tinyTrainArgs("outer.steps=1000", "training.checkpoint-every=1"), Map.of())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long stoppedAt;
         try {
             awaitCheckpoint(child, 2, log);
@@ -215,6 +203,23 @@ class TrainCommandEndToEndTest {
     }
 
     @Test
+    void shouldRejectACudaBackendOnTheCpuBuildWithExitCode2() {
+        CliRun run = CliRun.of(tinyTrainArgs("device.backend=cuda", "device.gpus=[0]"));
+
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("'metareward.device.backend'") && run.err().contains("cpu backend"), run.err());
+        assertTrue(Files.notExists(data()), "no data is generated for a config that cannot run");
+    }
+
+    @Test
+    void shouldRejectAClusterConfigWithExitCode2() {
+        CliRun run = CliRun.of("train", "--config", TinyRun.configFile("cluster-local.conf").toString());
+
+        assertEquals(2, run.exitCode(), run.err());
+        assertTrue(run.err().contains("cluster.enabled = true") && run.err().contains("launch-local"), run.err());
+    }
+
+    @Test
     void shouldRejectResumingAFolderThatDoesNotExist() {
         Path missing = tmp.resolve("nonexistent");
         CliRun run = CliRun.of("train", "--config", LOCAL_CONF.toString(), "--resume", missing.toString());
@@ -251,15 +256,6 @@ class TrainCommandEndToEndTest {
         return args;
     }
 
-    /** The java command of this JVM with bin/metareward's flags and the test classpath. */
-    private static List<String> childJvm() {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        String cacheDir = System.getProperty("org.bytedeco.javacpp.cachedir",
-                Path.of("target", "javacpp-cache").toAbsolutePath().toString());
-        return List.of(java.toString(), "-Xmx1g", "--add-modules", "jdk.incubator.vector",
-                "-Djava.awt.headless=true", "-Dorg.bytedeco.javacpp.cachedir=" + cacheDir,
-                "-cp", System.getProperty("java.class.path"));
-    }
 
     private void awaitCheckpoint(Process child, long version, Path log) throws Exception {
         long deadline = System.nanoTime() + CHILD_DEADLINE.toNanos();
@@ -315,15 +311,5 @@ class TrainCommandEndToEndTest {
         return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "(no output)";
     }
 
-    private static Path locateLocalConf() {
-        // Surefire runs in the module folder; the config lives in the sibling config module.
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("config").resolve("local.conf");
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("config/local.conf not found above " + Path.of("").toAbsolutePath());
-    }
 
 }

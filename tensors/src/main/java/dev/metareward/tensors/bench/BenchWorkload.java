@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * One of MATH.md's fixed bench workloads ("Bench workload"): model shape, sequence layout, inner and outer batch
- * sizes, D, alpha and beta, with the PyTorch reference figures measured on the same machine where there are some.
+ * sizes, D, alpha and beta, with quoted PyTorch reference figures (date and machine attached) where there are some.
  * The shapes never change, so figures compare across versions and peers; only D may be overridden (for short smoke
  * runs), which {@link #innerStepsOverridden()} records.
  *
@@ -19,7 +19,7 @@ import java.util.List;
  * @param beta              reward controlling factor
  * @param initStd           standard deviation of the random base weights
  * @param defaultInnerSteps D as MATH.md fixes it (differs from {@code innerSteps} after an override)
- * @param reference         the PyTorch figures for this workload, or null when none were measured
+ * @param reference         quoted PyTorch figures for this workload, or null when none were measured
  */
 public record BenchWorkload(String name, ModelShape shape, int promptTokens, int innerBatch, int innerSteps,
                             int outerBatch, double alpha, double beta, double initStd, int defaultInnerSteps,
@@ -29,13 +29,24 @@ public record BenchWorkload(String name, ModelShape shape, int promptTokens, int
     public static final List<String> NAMES = List.of("tiny", "small");
 
     /**
-     * Seconds measured by an independent PyTorch implementation of the same workload on the same machine.
+     * Seconds once measured by an independent PyTorch implementation of the same workload: quoted figures from
+     * another run on another day, not measured by this one. On a shared, noisy machine only a comparison run side by
+     * side is a fair one, so every output that shows them says when and where they were measured.
      *
      * @param innerStepSeconds one inner step (reward forward for the weights + policy forward and backward)
      * @param metaStepSeconds  one meta step with D = {@code innerSteps} (inner loop + exact hypergradient)
      * @param innerSteps       the D of that meta step
+     * @param measured         when they were measured (ISO date)
+     * @param machine          what they were measured with and on
      */
-    public record Reference(double innerStepSeconds, double metaStepSeconds, int innerSteps) {
+    public record Reference(double innerStepSeconds, double metaStepSeconds, int innerSteps, String measured,
+                            String machine) {
+
+        /** One line saying what these figures are: for the table and the JSON line. */
+        public String label() {
+            return machine + ", measured " + measured + "; quoted, not measured in this run";
+        }
+
         /** The reference meta step scaled linearly to {@code steps} inner steps (exact only at the reference D). */
         public double metaStepSecondsAt(int steps) {
             return metaStepSeconds * steps / innerSteps;
@@ -56,7 +67,8 @@ public record BenchWorkload(String name, ModelShape shape, int promptTokens, int
     /** "tiny": 2 layers, d_model 128, 4 heads, d_ff 512, T 64 = 16 + 48, LoRA rank 8, B 8, D 50, B' 8. */
     public static BenchWorkload tiny() {
         return new BenchWorkload("tiny", new ModelShape(ModelShape.BYTE_VOCAB, 64, 2, 128, 4, 512, 8, 2.0), 16, 8, 50, 8,
-                1e-2, 1.0, 0.02, 50, new Reference(4.8e-3, 1.14, 50));
+                1e-2, 1.0, 0.02, 50, new Reference(4.8e-3, 1.14, 50, "2026-11-26",
+                "PyTorch 1.13, float32, 2 threads, on a 2-vCPU AMD EPYC with AVX-512 (shared/docs/FACTS.md)"));
     }
 
     /** "small": 4 layers, d_model 256, 8 heads, d_ff 1024, T 128 = 32 + 96, LoRA rank 8, B 16, D 20, B' 16. */

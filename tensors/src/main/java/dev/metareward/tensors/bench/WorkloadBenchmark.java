@@ -1,5 +1,6 @@
 package dev.metareward.tensors.bench;
 
+import dev.metareward.config.DeviceSettings;
 import dev.metareward.config.HypergradientSettings;
 import dev.metareward.config.InnerSettings;
 import dev.metareward.config.OuterSettings;
@@ -9,6 +10,7 @@ import dev.metareward.tensors.model.transformer.LoraPolicy;
 import dev.metareward.tensors.model.transformer.LoraReward;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import dev.metareward.tensors.pipeline.PhaseListener;
+import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -50,12 +52,18 @@ public final class WorkloadBenchmark {
      * @param repeats timed meta steps (>= 1); the inner step is timed {@value #INNER_STEPS_PER_REPEAT} times as often
      * @param warmup  untimed meta steps first (>= 0), likewise for the inner step
      */
-    public record Options(int repeats, int warmup) {
+    public record Options(int repeats, int warmup, DeviceSettings.Engine engine) {
         public Options {
             if (repeats < 1 || warmup < 0) {
                 throw new IllegalArgumentException("bench needs repeats >= 1 and warmup >= 0, got repeats " + repeats
                         + " and warmup " + warmup);
             }
+            Objects.requireNonNull(engine, "engine");
+        }
+
+        /** On the default engine of the loaded backend ({@code AUTO}). */
+        public Options(int repeats, int warmup) {
+            this(repeats, warmup, DeviceSettings.Engine.AUTO);
         }
     }
 
@@ -82,10 +90,13 @@ public final class WorkloadBenchmark {
      * @param metaStepFlops   FLOPs of one meta step ({@link TransformerFlops#metaStep})
      * @param gemmPeakGflops  float32 GEMM 1024^3 median GFLOP/s of ND4J in this run
      * @param simdKernels     whether the model ran its SIMD float32 kernels (they need the JVM flag
-     *                        {@code --add-modules jdk.incubator.vector} and a build that has them) rather than scalar ones
+     *                        {@code --add-modules jdk.incubator.vector} and a build that has them) rather than scalar ones;
+     *                        false on the ND4J engine, which has none
+     * @param engine          the engine the model computed on ({@code CPU_KERNELS} or {@code ND4J})
      */
     public record Result(BenchWorkload workload, Timing metaStep, Timing innerStep, double innerStepFlops,
-                         double metaStepFlops, double gemmPeakGflops, boolean simdKernels) {
+                         double metaStepFlops, double gemmPeakGflops, boolean simdKernels,
+                         DeviceSettings.Engine engine) {
 
         public double tokensPerSecond() {
             return workload.innerStepTokens() / innerStep.median();
@@ -115,7 +126,8 @@ public final class WorkloadBenchmark {
 
     /** Runs the workload; {@code listener} hears every warm-up and timed step and the GEMM phase. */
     public static Result run(BenchWorkload workload, Options options, PhaseListener listener) {
-        TransformerModel model = TransformerModel.create(workload.shape(), DataType.FLOAT, workload.initStd(), MODEL_SEED);
+        TransformerModel model = TransformerModel.create(workload.shape(), DataType.FLOAT, workload.initStd(), MODEL_SEED,
+                options.engine());
         LoraPolicy policy = model.policy();
         LoraReward reward = model.reward();
         INDArray phi = reward.initialParameters(PHI_SEED);
@@ -125,8 +137,8 @@ public final class WorkloadBenchmark {
         OuterSettings outer = new OuterSettings(1, workload.outerBatch(), OuterSettings.Optimizer.SGD, 1e-2, 0);
         DomainMetaStep metaStep = new DomainMetaStep(policy, reward, batches, inner, outer,
                 new HypergradientSettings(HypergradientSettings.Mode.EXACT, 1, 0));
-        LOG.info("bench {}: theta {} and phi {} parameters, D = {}, float32", workload.name(), policy.parameterCount(),
-                reward.parameterCount(), workload.innerSteps());
+        LOG.info("bench {}: theta {} and phi {} parameters, D = {}, float32, engine {}", workload.name(),
+                policy.parameterCount(), reward.parameterCount(), workload.innerSteps(), model.computeEngine());
 
         repeat("meta step warm-up", options.warmup(), listener, () -> metaStep.compute(phi, 0));
         Timing meta = Timing.of(repeat("meta steps", options.repeats(), listener, () -> metaStep.compute(phi, 0)));
@@ -144,8 +156,9 @@ public final class WorkloadBenchmark {
         listener.onProgress("GEMM peak", 1, 1, String.format("%.1f GFLOP/s", peak));
 
         TransformerFlops flops = new TransformerFlops(workload.shape());
+        boolean cpuKernels = model.computeEngine() == DeviceSettings.Engine.CPU_KERNELS;
         return new Result(workload, meta, innerTiming, flops.innerStep(workload), flops.metaStep(workload), peak,
-                simdKernelsAvailable());
+                cpuKernels && simdKernelsAvailable(), model.computeEngine());
     }
 
     /**

@@ -63,11 +63,27 @@ public final class DevicePlacement {
         if (gpu.isEmpty()) {
             return gpu;
         }
-        int ordinal = gpu.getAsInt();
+        bind(gpu.getAsInt(), "worker " + workerIndex);
+        return gpu;
+    }
+
+    /**
+     * Binds the calling thread to GPU {@code ordinal}: ND4J allocates that thread's arrays, and runs its operations,
+     * on that device from then on (ND4J binds a CUDA device per thread). The one place that binds a thread; a domain
+     * worker calls it from its constructor, on its pinned thread, before it builds its model. A no-op when the
+     * thread is already on that device; on the CPU backend ND4J reports a single device 0, so only ordinal 0 passes.
+     *
+     * @throws IllegalStateException when the GPU does not exist or ND4J did not switch to it
+     */
+    public static void bindCurrentThreadToGpu(int ordinal) {
+        bind(ordinal, "thread " + Thread.currentThread().getName());
+    }
+
+    private static void bind(int ordinal, String who) {
         AffinityManager affinity = Nd4j.getAffinityManager();
         int visible = affinity.getNumberOfDevices();
-        if (ordinal >= visible) {
-            throw new IllegalStateException("device.gpus assigns GPU " + ordinal + " to worker " + workerIndex
+        if (ordinal < 0 || ordinal >= visible) {
+            throw new IllegalStateException("device.gpus assigns GPU " + ordinal + " to " + who
                     + " but ND4J sees " + visible + " CUDA device(s) (ordinals 0-" + (visible - 1) + "); check "
                     + "device.gpus and CUDA_VISIBLE_DEVICES.");
         }
@@ -81,8 +97,16 @@ public final class DevicePlacement {
             throw new IllegalStateException("ND4J did not bind thread " + Thread.currentThread().getName()
                     + " to GPU " + ordinal + " (it reports GPU " + bound + ").");
         }
-        LOG.info("Worker {} on thread {} computes on GPU {}", workerIndex, Thread.currentThread().getName(), ordinal);
-        return gpu;
+        LOG.info("{} on thread {} computes on GPU {}", who, Thread.currentThread().getName(), ordinal);
+    }
+
+    /**
+     * The backend of the ND4J build on the class path, CPU ({@code nd4j-native}) or CUDA ({@code nd4j-cuda-11.6}).
+     *
+     * @throws BackendUnavailableException when ND4J cannot load any backend
+     */
+    public static Backend loadedBackend() {
+        return backendOfNd4jClass(loadedBackendClass(null));
     }
 
     /**
@@ -92,7 +116,7 @@ public final class DevicePlacement {
      * @throws BackendUnavailableException when ND4J cannot load any backend
      */
     public void requireLoadedBackend() {
-        String loaded = loadedBackendClass();
+        String loaded = loadedBackendClass(backend);
         Backend actual = backendOfNd4jClass(loaded);
         if (actual == backend) {
             return;
@@ -106,14 +130,15 @@ public final class DevicePlacement {
                 + " (CUDA, a -Pcuda build): set device.backend = \"cuda\" and device.gpus, or use the CPU build.");
     }
 
-    private String loadedBackendClass() {
+    private static String loadedBackendClass(Backend configured) {
         try {
             return Nd4j.getBackend().getClass().getSimpleName();
         } catch (ExceptionInInitializerError | NoClassDefFoundError | RuntimeException e) {
             // Measured with the -Pcuda build on a machine without a GPU: libjnicudart.so fails to load
             // (libcuda.so.1 missing), ND4J skips JCublasBackend and Nd4j's initializer throws.
-            throw new BackendUnavailableException("ND4J could not load its backend (device.backend = \""
-                    + backend.name().toLowerCase(Locale.ROOT) + "\"): a CUDA build needs the NVIDIA driver "
+            throw new BackendUnavailableException("ND4J could not load its backend"
+                    + (configured == null ? "" : " (device.backend = \"" + configured.name().toLowerCase(Locale.ROOT)
+                    + "\")") + ": a CUDA build needs the NVIDIA driver "
                     + "(libcuda.so.1) and the CUDA 11.6 libraries (libcublas.so.11, libcusolver.so.11); a CPU build "
                     + "needs the nd4j-native linux-x86_64 natives. Run with --verbose for ND4J's own messages.", e);
         }

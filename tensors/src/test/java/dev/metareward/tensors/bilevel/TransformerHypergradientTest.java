@@ -13,6 +13,7 @@ import dev.metareward.tensors.bilevel.testmodels.ReplayedOuterLoss;
 import dev.metareward.tensors.bilevel.testmodels.StartingPointPolicy;
 import dev.metareward.tensors.bilevel.testmodels.SurrogateOuterLoss;
 import dev.metareward.tensors.data.TokenBatch;
+import dev.metareward.tensors.model.transformer.EngineParity;
 import dev.metareward.tensors.model.transformer.LoraReward;
 import dev.metareward.tensors.model.transformer.ModelShape;
 import dev.metareward.tensors.model.transformer.ParameterGroup;
@@ -80,9 +81,9 @@ class TransformerHypergradientTest {
 
     private final TransformerModel model = TransformerModel.create(SHAPE, DataType.DOUBLE, 0.3, 5);
     private final StartingPointPolicy policy =
-            new StartingPointPolicy(model.policy(), jitter(model.policy().initialParameters(), 0.2, 1));
+            new StartingPointPolicy(model.policy(), EngineParity.jitter(model.policy().initialParameters(), 0.2, 1));
     private final LoraReward reward = model.reward();
-    private final INDArray phi = jitter(reward.initialParameters(7), 0.2, 2);
+    private final INDArray phi = EngineParity.jitter(reward.initialParameters(7), 0.2, 2);
 
     private static InMemoryDomainBatches batches() {
         return InMemoryDomainBatches.random("books", VOCAB, 24, 12, CONTEXT, 3);
@@ -219,15 +220,5 @@ class TransformerHypergradientTest {
             worst = Math.max(worst, Math.abs(analytic - numeric) / scales.get(k));
         }
         return worst;
-    }
-
-    /** {@code params} with every entry moved by N(0, std^2). */
-    private static INDArray jitter(INDArray params, double std, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        INDArray out = params.dup();
-        for (long i = 0; i < out.length(); i++) {
-            out.putScalar(i, out.getDouble(i) + std * random.nextGaussian());
-        }
-        return out;
     }
 }

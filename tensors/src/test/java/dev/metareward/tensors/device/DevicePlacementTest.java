@@ -71,4 +71,17 @@ class DevicePlacementTest {
         assertTrue(e.getMessage().contains("CpuBackend"), e.getMessage());
         assertTrue(e.getMessage().contains("-Pcuda"), e.getMessage());
     }
+
+    @Test
+    void shouldBindOnlyToADeviceNd4jSees() {
+        assertEquals(Backend.CPU, DevicePlacement.loadedBackend());
+        int current = Nd4j.getAffinityManager().getDeviceForCurrentThread();
+        DevicePlacement.bindCurrentThreadToGpu(current);
+        assertEquals(current, Nd4j.getAffinityManager().getDeviceForCurrentThread());
+        int visible = Nd4j.getAffinityManager().getNumberOfDevices();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> DevicePlacement.bindCurrentThreadToGpu(visible));
+        assertTrue(e.getMessage().contains("ND4J sees " + visible), e.getMessage());
+        assertEquals(current, Nd4j.getAffinityManager().getDeviceForCurrentThread());
+    }
 }

@@ -10,6 +10,9 @@ final class Activations {
 
     final int batch;
     final int rows;
+    private final ModelShape shape;
+    private final DataType type;
+    private LastRows lastRows;
     final NativeBuf[] x;        // residual stream entering block l (and x[L] leaving the last block), [N, d]
     final NativeBuf[] ln1Hat;
     final NativeBuf[] ln1Rstd;
@@ -36,16 +39,23 @@ final class Activations {
     final NativeBuf dDown;
     final NativeBuf dAttn;
     final NativeBuf dAct;
-    final NativeBuf dProbs;     // [T, T] for one head at a time
+    final NativeBuf dProbs;     // attention backward scratch, EngineOps.attentionScratch elements
     final NativeBuf dHidden;
 
     // head scratch (rows selected for a head, at most N)
     final NativeBuf selected;   // [N, d]
     final NativeBuf logits;     // [N, vocab]
     final NativeBuf dSelected;  // [N, d]
+    // Per-row log-probabilities of the LM head, float64 in every precision: the CPU engine computes them in double
+    // and the sums F_i should not lose that to a float32 buffer.
+    final NativeBuf rowValues;  // [N]
+    final NativeBuf headValues; // [N] value-head outputs
+    final NativeBuf rowWeights; // [N] per-row weights uploaded for a head's gradient
 
-    Activations(ModelShape s, DataType type, int batch) {
+    Activations(ModelShape s, DataType type, int batch, EngineOps ops) {
         this.batch = batch;
+        this.shape = s;
+        this.type = type;
         int t = s.context();
         int d = s.dModel();
         int f = s.dFf();
@@ -96,10 +106,68 @@ final class Activations {
         dDown = NativeBuf.zeros(type, n * 2 * r);
         dAttn = NativeBuf.zeros(type, n * d);
         dAct = NativeBuf.zeros(type, n * f);
-        dProbs = NativeBuf.zeros(type, (long) t * t);
+        dProbs = NativeBuf.zeros(type, ops.attentionScratch(batch, s.heads(), t));
         dHidden = NativeBuf.zeros(type, n * d);
         selected = NativeBuf.zeros(type, n * d);
         logits = NativeBuf.zeros(type, n * s.vocab());
         dSelected = NativeBuf.zeros(type, n * d);
+        rowValues = NativeBuf.zeros(DataType.DOUBLE, n);
+        headValues = NativeBuf.zeros(type, n);
+        rowWeights = NativeBuf.zeros(type, n);
+    }
+
+    /** The buffers of the second half of block {@code l} (after attention) in the full pass. */
+    Tail tail(int l) {
+        return new Tail(mid[l], ln2Hat[l], ln2Rstd[l], ln2Out[l], preAct[l], tanh[l], act[l]);
+    }
+
+    /** Buffers of a last block computed for one row per sample only (created on first use). */
+    LastRows lastRows() {
+        if (lastRows == null) {
+            lastRows = new LastRows(shape, type, batch);
+        }
+        return lastRows;
+    }
+
+    /**
+     * What the second half of a block (output projection, residual, LayerNorm 2, MLP) writes: its residual stream
+     * after attention, the LayerNorm's normalised input, 1/std and output, and the MLP's pre-activation, tanh and
+     * activation.
+     */
+    record Tail(NativeBuf mid, NativeBuf lnHat, NativeBuf lnRstd, NativeBuf lnOut, NativeBuf pre, NativeBuf tanh,
+                NativeBuf act) {
+    }
+
+    /**
+     * The last block and the final LayerNorm for one row per sample ({@code batch} rows, row i in sample i): all a
+     * head that reads only those rows needs in a forward-only pass. The keys and values of every row still come from
+     * the full block's {@code qkv}.
+     */
+    static final class LastRows {
+        final NativeBuf qkv;     // [B, 3d] the selected rows of the last block's qkv
+        final NativeBuf probs;   // [B, H, T] attention of each selected query
+        final NativeBuf attn;    // [B, d]
+        final NativeBuf x;       // [B, d] residual stream entering the last block
+        final NativeBuf out;     // [B, d] residual stream leaving it
+        final NativeBuf finalHat;
+        final NativeBuf finalRstd;
+        final NativeBuf hidden;  // [B, d] final LayerNorm output of the selected rows
+        final Tail tail;
+
+        private LastRows(ModelShape s, DataType type, int batch) {
+            long d = s.dModel();
+            long f = s.dFf();
+            qkv = NativeBuf.zeros(type, batch * 3 * d);
+            probs = NativeBuf.zeros(type, (long) batch * s.heads() * s.context());
+            attn = NativeBuf.zeros(type, batch * d);
+            x = NativeBuf.zeros(type, batch * d);
+            out = NativeBuf.zeros(type, batch * d);
+            finalHat = NativeBuf.zeros(type, batch * d);
+            finalRstd = NativeBuf.zeros(type, batch);
+            hidden = NativeBuf.zeros(type, batch * d);
+            tail = new Tail(NativeBuf.zeros(type, batch * d), NativeBuf.zeros(type, batch * d),
+                    NativeBuf.zeros(type, batch), NativeBuf.zeros(type, batch * d), NativeBuf.zeros(type, batch * f),
+                    NativeBuf.zeros(type, batch * f), NativeBuf.zeros(type, batch * f));
+        }
     }
 }

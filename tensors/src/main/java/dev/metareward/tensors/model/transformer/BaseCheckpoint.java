@@ -1,5 +1,7 @@
 package dev.metareward.tensors.model.transformer;
 
+import org.nd4j.linalg.factory.Nd4j;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -45,11 +47,13 @@ final class BaseCheckpoint {
         out.putInt(MAGIC).putInt(FORMAT_VERSION)
                 .putInt(shape.vocab()).putInt(shape.context()).putInt(shape.layers()).putInt(shape.dModel())
                 .putInt(shape.heads()).putInt(shape.dFf()).putInt(width).putLong(base.length);
-        for (long i = 0; i < base.length; i++) {
+        // One bulk transfer of the whole vector (element reads would be host accesses to device memory on CUDA).
+        double[] values = base.array.toDoubleVector();
+        for (double v : values) {
             if (base.isDouble) {
-                out.putDouble(base.get(i));
+                out.putDouble(v);
             } else {
-                out.putFloat((float) base.get(i));
+                out.putFloat((float) v);
             }
         }
         CRC32 crc = new CRC32();
@@ -115,8 +119,10 @@ final class BaseCheckpoint {
             throw new CheckpointException.Corrupt(file, "header says " + count + " values of " + width
                     + " bytes, which does not match the file length " + bytes.length + " and model size " + base.length);
         }
-        for (long i = 0; i < count; i++) {
-            base.set(i, width == 8 ? in.getDouble() : in.getFloat());
+        double[] values = new double[(int) count];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = width == 8 ? in.getDouble() : in.getFloat();
         }
+        base.array.assign(Nd4j.createFromArray(values).castTo(base.array.dataType()));
     }
 }

@@ -53,9 +53,8 @@ public final class BaseTrainer {
         Activations a = engine.activations(batch.size());
         engine.forward(a, batch.tokens(), null, null);
         TargetRows rows = TargetRows.allNonPad(batch);
-        double[] perRow = engine.lmHead(a, rows, engine.base, engine.layout.headWeight, engine.layout.headBias, null,
-                null, 0, 0);
-        return meanNegative(perRow, batch);
+        engine.lmHead(a, rows, engine.base, engine.layout.headWeight, engine.layout.headBias, null, null, 0, 0);
+        return meanNegative(engine.rowValues(a, rows.count()), batch);
     }
 
     /** The mean cross entropy of {@code batch} (as a one-element vector) and its gradient for every base weight. */
@@ -77,12 +76,12 @@ public final class BaseTrainer {
         TargetRows rows = TargetRows.allNonPad(batch);
         double[] rowWeights = new double[rows.count()];
         java.util.Arrays.fill(rowWeights, -1.0 / Math.max(1, rows.count()));
-        grad.zero();
+        grad.array.assign(0);
         BaseLayout layout = engine.layout;
-        double[] perRow = engine.lmHead(a, rows, engine.base, layout.headWeight, layout.headBias, rowWeights, grad,
-                layout.headWeight, layout.headBias);
+        engine.lmHead(a, rows, engine.base, layout.headWeight, layout.headBias, rowWeights, grad, layout.headWeight,
+                layout.headBias);
         engine.backward(a, batch.tokens(), null, null, null, grad);
-        return meanNegative(perRow, batch);
+        return meanNegative(engine.rowValues(a, rows.count()), batch);
     }
 
     private static double meanNegative(double[] perRow, TokenBatch batch) {

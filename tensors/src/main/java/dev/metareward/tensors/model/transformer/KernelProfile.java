@@ -5,8 +5,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import java.util.Map;
 
 /**
- * A model whose element-wise kernels are timed, for benchmarks: the rest of a step's time is BLAS and call
- * overhead. Numerically identical to {@link TransformerModel#create(ModelShape, DataType, double, long)}.
+ * A model on the CPU engine whose element-wise kernels are timed, for benchmarks: the rest of a step's time is BLAS
+ * and call overhead. Numerically identical to {@link TransformerModel#create(ModelShape, DataType, double, long)}.
  */
 public final class KernelProfile {
 
@@ -20,7 +20,7 @@ public final class KernelProfile {
 
     public static KernelProfile create(ModelShape shape, DataType type, double initStd, long seed) {
         TimedKernels timed = new TimedKernels(KernelSelector.forType(type));
-        return new KernelProfile(new TransformerModel(shape, type, initStd, seed, timed), timed);
+        return new KernelProfile(new TransformerModel(shape, type, initStd, seed, new CpuOps(timed)), timed);
     }
 
     public TransformerModel model() {

@@ -42,11 +42,13 @@ public final class LoraPolicy implements PolicyModel {
 
     @Override
     public INDArray initialParameters() {
-        NativeBuf theta = NativeBuf.zeros(model.dataType(), layout.size);
+        double[] host = new double[Math.toIntExact(layout.size)];
         SplittableRandom random = new SplittableRandom(TransformerModel.derivedSeed(model.seed(), LORA_SEED_PURPOSE));
-        fillLoraA(theta, layout, model.shape(), random);
+        fillLoraA(host, layout, model.shape(), random);
+        NativeBuf theta = NativeBuf.zeros(model.dataType(), layout.size);
+        theta.array.assign(model.vector(host));
         BaseLayout base = engine.layout;
-        theta.copyFrom(engine.base, base.headWeight, layout.headWeight, base.size - base.headWeight);
+        engine.ops.copy(engine.base, base.headWeight, theta, layout.headWeight, base.size - base.headWeight);
         return theta.array;
     }
 
@@ -88,12 +90,13 @@ public final class LoraPolicy implements PolicyModel {
                 rowWeights[i] = weights[rows.sample()[i]];
             }
         }
-        double[] perRow = engine.lmHead(a, rows, params, layout.headWeight, layout.headBias, rowWeights, grad,
-                layout.headWeight, layout.headBias);
+        engine.lmHead(a, rows, params, layout.headWeight, layout.headBias, rowWeights, grad, layout.headWeight,
+                layout.headBias);
         if (grad != null) {
             engine.backward(a, batch.tokens(), params, layout, grad, null);
         }
-        return new ValueAndGradient(model.perSample(rows, perRow, batch.size()), grad == null ? null : grad.array);
+        return new ValueAndGradient(model.perSample(rows, engine.rowValues(a, rows.count()), batch.size()),
+                grad == null ? null : grad.array);
     }
 
     private NativeBuf parameters(INDArray theta) {
@@ -104,7 +107,7 @@ public final class LoraPolicy implements PolicyModel {
         return NativeBuf.wrap(theta, model.dataType());
     }
 
-    static void fillLoraA(NativeBuf params, AdapterLayout layout, ModelShape shape, SplittableRandom random) {
+    static void fillLoraA(double[] params, AdapterLayout layout, ModelShape shape, SplittableRandom random) {
         double std = 1.0 / Math.sqrt(shape.dModel());
         for (int l = 0; l < shape.layers(); l++) {
             TransformerModel.gaussian(params, layout.loraA[l], 2L * shape.loraRank() * shape.dModel(), std, random);

@@ -39,11 +39,11 @@ public final class LoraReward implements RewardModel {
 
     @Override
     public INDArray initialParameters(long seed) {
-        NativeBuf phi = NativeBuf.zeros(model.dataType(), layout.size);
+        double[] phi = new double[Math.toIntExact(layout.size)];
         SplittableRandom random = new SplittableRandom(seed);
         LoraPolicy.fillLoraA(phi, layout, model.shape(), random);
         TransformerModel.gaussian(phi, layout.headWeight, model.shape().dModel(), model.initStd(), random);
-        return phi.array;
+        return model.vector(phi);
     }
 
     @Override
@@ -68,29 +68,29 @@ public final class LoraReward implements RewardModel {
         NativeBuf phi = NativeBuf.wrap(phiArray, model.dataType());
         engine.validate(batch);
         Activations a = engine.activations(batch.size());
-        engine.forward(a, batch.tokens(), phi, layout);
-        Kernels k = engine.kernels;
-        int d = model.shape().dModel();
-        TargetRows rows = TargetRows.last(batch);
-        double bias = phi.get(layout.headBias);
-        double[] values = new double[batch.size()];
-        for (int b = 0; b < batch.size(); b++) {
-            values[b] = k.dot(a.hidden, (long) rows.row()[b] * d, phi, layout.headWeight, d) + bias;
-        }
+        int[] last = TargetRows.last(batch).row();
         NativeBuf grad = null;
-        if (weights != null) {
+        if (weights == null) {
+            // Only the last non-PAD row of each sample is read: the last block runs for those rows alone.
+            engine.forwardLastRows(a, batch.tokens(), phi, layout, last);
+            engine.valueHead(a, a.lastRows().hidden, identity(last.length), phi, layout.headWeight, layout.headBias,
+                    null, null, 0, 0);
+        } else {
+            engine.forward(a, batch.tokens(), phi, layout);
             grad = NativeBuf.zeros(model.dataType(), layout.size);
-            a.dHidden.zero();
-            double weightSum = 0;
-            for (int b = 0; b < batch.size(); b++) {
-                long row = (long) rows.row()[b] * d;
-                k.axpy(weights[b], a.hidden, row, grad, layout.headWeight, d);
-                k.axpy(weights[b], phi, layout.headWeight, a.dHidden, row, d);
-                weightSum += weights[b];
-            }
-            grad.set(layout.headBias, weightSum);
+            engine.valueHead(a, a.hidden, last, phi, layout.headWeight, layout.headBias, weights, grad,
+                    layout.headWeight, layout.headBias);
             engine.backward(a, batch.tokens(), phi, layout, grad, null);
         }
+        double[] values = engine.headValues(a, batch.size());
         return new ValueAndGradient(model.vector(values), grad == null ? null : grad.array);
+    }
+
+    private static int[] identity(int n) {
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = i;
+        }
+        return rows;
     }
 }

@@ -13,24 +13,52 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A flat off-heap float32 or float64 array seen three ways: as an ND4J vector (for the public API), as a native
- * pointer (for BLAS with offsets and leading dimensions, so attention heads need no permute copies) and as a
- * native-order {@link ByteBuffer} (for the Java kernels). Element offsets, never byte offsets, everywhere.
+ * A flat float32 or float64 array seen three ways: as an ND4J vector (for the public API and the device engine
+ * {@link Nd4jOps}), as a native pointer (for BLAS with offsets and leading dimensions, so attention heads need no
+ * permute copies) and as a native-order {@link ByteBuffer} (for the Java kernels). Element offsets, never byte
+ * offsets, everywhere.
+ *
+ * <p>The pointer and the byte buffer address host memory, so only the CPU engine ({@link CpuOps}) and host-side code
+ * on the CPU backend may use them ({@link #bytes()}, {@link #get}, {@link #set}, {@link #copyFrom}, ...). They are
+ * created on first use: on the CUDA backend the array lives on the GPU, and merely asking ND4J for its host view
+ * would allocate and synchronise a host copy.
  */
 final class NativeBuf {
 
     final INDArray array;
-    final ByteBuffer bytes;
     final boolean isDouble;
     final long length;
-    private final Pointer base;
+    private ByteBuffer bytes;
+    private Pointer base;
 
     private NativeBuf(INDArray array) {
         this.array = array;
         this.isDouble = array.dataType() == DataType.DOUBLE;
         this.length = array.length();
-        this.bytes = array.data().asNio().order(ByteOrder.nativeOrder());
-        this.base = array.data().addressPointer();
+    }
+
+    /** Whether anything asked for this buffer's host memory (the device engine never should). */
+    boolean hostViewsUsed() {
+        return bytes != null || base != null;
+    }
+
+    /** The host memory of this buffer as a native-order byte buffer (CPU engine only). */
+    ByteBuffer bytes() {
+        ByteBuffer b = bytes;
+        if (b == null) {
+            b = array.data().asNio().order(ByteOrder.nativeOrder());
+            bytes = b;
+        }
+        return b;
+    }
+
+    private Pointer pointer() {
+        Pointer p = base;
+        if (p == null) {
+            p = array.data().addressPointer();
+            base = p;
+        }
+        return p;
     }
 
     /** A new zero-filled buffer outside any ND4J workspace (it lives as long as its owner). */
@@ -55,22 +83,23 @@ final class NativeBuf {
     }
 
     FloatPointer floatAt(long offset) {
-        return new FloatPointer(base).position(offset);
+        return new FloatPointer(pointer()).position(offset);
     }
 
     DoublePointer doubleAt(long offset) {
-        return new DoublePointer(base).position(offset);
+        return new DoublePointer(pointer()).position(offset);
     }
 
     double get(long i) {
-        return isDouble ? bytes.getDouble((int) (i << 3)) : bytes.getFloat((int) (i << 2));
+        ByteBuffer b = bytes();
+        return isDouble ? b.getDouble((int) (i << 3)) : b.getFloat((int) (i << 2));
     }
 
     void set(long i, double v) {
         if (isDouble) {
-            bytes.putDouble((int) (i << 3), v);
+            bytes().putDouble((int) (i << 3), v);
         } else {
-            bytes.putFloat((int) (i << 2), (float) v);
+            bytes().putFloat((int) (i << 2), (float) v);
         }
     }
 
@@ -87,7 +116,7 @@ final class NativeBuf {
     /** Sets {@code count} elements from {@code from} to zero (one memset). */
     void zero(long from, long count) {
         int w = isDouble ? 8 : 4;
-        Pointer.memset(new BytePointer(base).position(from * w), 0, count * w);
+        Pointer.memset(new BytePointer(pointer()).position(from * w), 0, count * w);
     }
 
     void zero() {
@@ -98,9 +127,9 @@ final class NativeBuf {
     void copyFrom(NativeBuf src, long srcOff, long dstOff, long count) {
         int w = isDouble ? 8 : 4;
         if (src.isDouble == isDouble) {
-            ByteBuffer s = src.bytes.duplicate();
+            ByteBuffer s = src.bytes().duplicate();
             s.position((int) (srcOff * w)).limit((int) ((srcOff + count) * w));
-            ByteBuffer d = bytes.duplicate();
+            ByteBuffer d = bytes().duplicate();
             d.position((int) (dstOff * w));
             d.put(s);
         } else {

@@ -169,13 +169,4 @@ class ScalarKernels implements Kernels {
             dst.set(dstOff + i, dst.get(dstOff + i) + alpha * src.get(srcOff + i));
         }
     }
-
-    @Override
-    public double dot(NativeBuf a, long aOff, NativeBuf b, long bOff, long n) {
-        double s = 0;
-        for (long i = 0; i < n; i++) {
-            s += a.get(aOff + i) * b.get(bOff + i);
-        }
-        return s;
-    }
 }

@@ -7,7 +7,7 @@ import java.util.Map;
 final class TimedKernels implements Kernels {
 
     private static final String[] NAMES = {"layerNorm", "layerNormBackward", "addBiasRows", "gelu", "geluBackward",
-        "causalSoftmax", "softmaxBackward", "addColumnSums", "logSoftmaxPick", "axpy", "dot"};
+        "causalSoftmax", "softmaxBackward", "addColumnSums", "logSoftmaxPick", "axpy"};
     private final Kernels inner;
     private final long[] nanos = new long[NAMES.length];
 
@@ -99,13 +99,5 @@ final class TimedKernels implements Kernels {
         long s = System.nanoTime();
         inner.axpy(alpha, src, srcOff, dst, dstOff, n);
         nanos[9] += System.nanoTime() - s;
-    }
-
-    @Override
-    public double dot(NativeBuf a, long aOff, NativeBuf b, long bOff, long n) {
-        long s = System.nanoTime();
-        double r = inner.dot(a, aOff, b, bOff, n);
-        nanos[10] += System.nanoTime() - s;
-        return r;
     }
 }

@@ -12,11 +12,15 @@ import java.util.Map;
  *
  * <p>Why hand-written rather than SameDiff: SameDiff 1.0.0-M2.1 has wrong gradients for several ops, costs about
  * 8 us per op and cannot give second derivatives (FACTS.md), while this model needs only a few dozen large
- * operations per layer. Every matrix product is one BLAS call on [B * T, d] row-major buffers; attention works on
- * each (sample, head) block in place through leading dimensions (no permute copies); the remaining steps are
- * {@link Kernels}. Backward computes only what is asked: LoRA gradients through frozen layers skip the weight
- * gradients of the base, the input gradient of layer 0 and the key gradient of layer 0. Every buffer comes from
- * {@link Activations}, reused per batch size, so steady-state calls allocate no off-heap memory.
+ * operations per layer. Every matrix product is one GEMM on [B * T, d] row-major buffers; attention works on
+ * each (sample, head) block in place through leading dimensions (no permute copies). Backward computes only what is
+ * asked: LoRA gradients through frozen layers skip the weight gradients of the base, the input gradient of layer 0
+ * and the key gradient of layer 0. Every buffer comes from {@link Activations}, reused per batch size, so
+ * steady-state calls allocate no buffers of their own.
+ *
+ * <p>The code here is backend-neutral: every operation goes through {@link EngineOps}, the fast CPU engine
+ * ({@link CpuOps}) or the ND4J device engine ({@link Nd4jOps}); this class never touches host memory of a buffer.
+ * Per-row results stay in buffers until the caller reads them with {@link #rowValues} after its last step.
  *
  * <p>Not thread-safe: one engine (one model) per thread.
  */
@@ -28,7 +32,7 @@ final class TransformerEngine {
     final DataType type;
     final BaseLayout layout;
     final NativeBuf base;
-    final Kernels kernels;
+    final EngineOps ops;
     private final Map<Integer, Activations> cache = new LinkedHashMap<>(8, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Integer, Activations> eldest) {
@@ -36,34 +40,39 @@ final class TransformerEngine {
         }
     };
 
-    TransformerEngine(ModelShape shape, DataType type, NativeBuf base, Kernels kernels) {
+    TransformerEngine(ModelShape shape, DataType type, NativeBuf base, EngineOps ops) {
         this.shape = shape;
         this.type = type;
         this.layout = new BaseLayout(shape);
         this.base = base;
-        this.kernels = kernels;
+        this.ops = ops;
     }
 
     private NativeBuf ones;
 
     /**
-     * out[r, :] = (src == null ? 0 : src[r, :]) + bias for {@code rows} rows: a copy plus one rank-1 GEMM, which BLAS
-     * runs at memory speed on both cores (a Java loop over direct buffers was 3x slower).
+     * out[r, :] = (src == null ? 0 : src[r, :]) + params[biasOff ..] for {@code rows} rows: a copy plus one rank-1
+     * GEMM, which BLAS runs at memory speed on both cores (a Java loop over direct buffers was 3x slower).
      */
-    private void broadcastBias(NativeBuf src, long biasOff, NativeBuf out, int rows, int cols) {
+    private void broadcastBias(NativeBuf src, NativeBuf params, long biasOff, NativeBuf out, int rows, int cols) {
         if (ones == null || ones.length < rows) {
             ones = NativeBuf.zeros(type, rows);
-            ones.fill(0, rows, 1.0);
+            ops.fill(ones, 0, rows, 1.0);
         }
         if (src != null) {
-            out.copyFrom(src, 0, 0, (long) rows * cols);
+            ops.copy(src, 0, out, 0, (long) rows * cols);
         }
-        Blas.gemm(false, false, rows, cols, 1, 1, ones, 0, 1, base, biasOff, cols, src == null ? 0 : 1, out, 0, cols);
+        ops.gemm(false, false, rows, cols, 1, 1, ones, 0, 1, params, biasOff, cols, src == null ? 0 : 1, out, 0, cols);
+    }
+
+    /** The activation buffers kept for the batch sizes used recently. */
+    java.util.Collection<Activations> cachedActivations() {
+        return cache.values();
     }
 
     /** Buffers for a batch of {@code batch} sequences (created on first use of that size). */
     Activations activations(int batch) {
-        return cache.computeIfAbsent(batch, b -> new Activations(shape, type, b));
+        return cache.computeIfAbsent(batch, b -> new Activations(shape, type, b, ops));
     }
 
     /** Rejects a batch this model cannot read, with what was expected. */
@@ -94,58 +103,81 @@ final class TransformerEngine {
 
     /** Runs the base (plus the LoRA in {@code adapter} when not null) up to the final LayerNorm, into {@code a.hidden}. */
     void forward(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al) {
-        Kernels k = kernels;
-        int t = shape.context();
+        int layers = shape.layers();
+        embedAndBlocks(a, tokens, adapter, al, layers);
+        ops.layerNorm(a.x[layers], base, layout.finalGain, layout.finalBias, a.finalHat, a.finalRstd, a.hidden, a.rows,
+                shape.dModel());
+    }
+
+    /** The embedding and the first {@code blocks} blocks on every row, into {@code a.x[blocks]}. */
+    private void embedAndBlocks(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al, int blocks) {
+        int d = shape.dModel();
+        ops.embed(tokens, base, layout.tokenEmbedding, layout.positionEmbedding, a.x[0], shape.vocab(), shape.context(),
+                d);
+        for (int l = 0; l < blocks; l++) {
+            attentionInputs(a, l, adapter, al);
+            ops.attention(a.qkv[l], a.probs[l], a.attn[l], a.batch, shape.heads(), shape.context(), d);
+            blockTail(layout.blocks[l], a.x[l], a.attn[l], a.tail(l), a.x[l + 1], a.rows);
+        }
+    }
+
+    /**
+     * Forward only, for a head that reads one row per sample ({@code rows[i]} in sample i, e.g. the last non-PAD
+     * token for the value head): the blocks before the last run on every row, the last one computes its keys and
+     * values for every row but its attention, MLP and the final LayerNorm only for those rows (the rest of the last
+     * block would be computed and never read). The hidden states go to {@code a.lastRows().hidden}, row i for
+     * {@code rows[i]}. Leaves {@code a} unfit for {@link #backward}.
+     */
+    void forwardLastRows(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al, int[] rows) {
+        int d = shape.dModel();
+        int last = shape.layers() - 1;
+        embedAndBlocks(a, tokens, adapter, al, last);
+        attentionInputs(a, last, adapter, al);
+        Activations.LastRows s = a.lastRows();
+        ops.gatherRows(a.qkv[last], rows, s.qkv, 3 * d);
+        ops.attentionRows(a.qkv[last], rows, s.qkv, s.probs, s.attn, shape.heads(), shape.context(), d);
+        ops.gatherRows(a.x[last], rows, s.x, d);
+        blockTail(layout.blocks[last], s.x, s.attn, s.tail, s.out, rows.length);
+        ops.layerNorm(s.out, base, layout.finalGain, layout.finalBias, s.finalHat, s.finalRstd, s.hidden, rows.length,
+                d);
+    }
+
+    /** LayerNorm 1 of block {@code l} and the fused QKV projection (plus the LoRA of query and value) of every row. */
+    private void attentionInputs(Activations a, int l, NativeBuf adapter, AdapterLayout al) {
+        EngineOps k = ops;
+        int d = shape.dModel();
+        int r = shape.loraRank();
+        int n = a.rows;
+        BaseLayout.Block w = layout.blocks[l];
+        NativeBuf qkv = a.qkv[l];
+        k.layerNorm(a.x[l], base, w.ln1Gain(), w.ln1Bias(), a.ln1Hat[l], a.ln1Rstd[l], a.ln1Out[l], n, d);
+        broadcastBias(null, base, w.qkvBias(), qkv, n, 3 * d);
+        k.gemm(false, false, n, 3 * d, d, 1, a.ln1Out[l], 0, d, base, w.qkvWeight(), 3 * d, 1, qkv, 0, 3 * d);
+        if (adapter != null) {
+            double s = shape.loraScale();
+            k.gemm(false, true, n, 2 * r, d, 1, a.ln1Out[l], 0, d, adapter, al.loraA[l], d, 0, a.loraDown[l], 0, 2 * r);
+            k.gemm(false, true, n, d, r, s, a.loraDown[l], 0, 2 * r, adapter, al.loraBq[l], r, 1, qkv, 0, 3 * d);
+            k.gemm(false, true, n, d, r, s, a.loraDown[l], r, 2 * r, adapter, al.loraBv[l], r, 1, qkv, 2L * d, 3 * d);
+        }
+    }
+
+    /**
+     * The second half of a block on {@code n} rows: out = mid + gelu(LN2(mid) W1 + b1) W2 + b2 with
+     * mid = x + attn Wo + bo, keeping what the backward pass reads in {@code tail}.
+     */
+    private void blockTail(BaseLayout.Block w, NativeBuf x, NativeBuf attn, Activations.Tail tail, NativeBuf out,
+                           int n) {
+        EngineOps k = ops;
         int d = shape.dModel();
         int f = shape.dFf();
-        int r = shape.loraRank();
-        int h = shape.heads();
-        int hd = shape.headDim();
-        int n = a.rows;
-        double scale = 1.0 / Math.sqrt(hd);
-
-        NativeBuf x0 = a.x[0];
-        for (int b = 0; b < a.batch; b++) {
-            x0.copyFrom(base, layout.positionEmbedding, (long) b * t * d, (long) t * d);
-            for (int p = 0; p < t; p++) {
-                k.axpy(1.0, base, layout.tokenEmbedding + (long) tokens[b][p] * d, x0, ((long) b * t + p) * d, d);
-            }
-        }
-        for (int l = 0; l < shape.layers(); l++) {
-            BaseLayout.Block w = layout.blocks[l];
-            NativeBuf qkv = a.qkv[l];
-            k.layerNorm(a.x[l], base, w.ln1Gain(), w.ln1Bias(), a.ln1Hat[l], a.ln1Rstd[l], a.ln1Out[l], n, d);
-            broadcastBias(null, w.qkvBias(), qkv, n, 3 * d);
-            Blas.gemm(false, false, n, 3 * d, d, 1, a.ln1Out[l], 0, d, base, w.qkvWeight(), 3 * d, 1, qkv, 0, 3 * d);
-            if (adapter != null) {
-                double s = shape.loraScale();
-                Blas.gemm(false, true, n, 2 * r, d, 1, a.ln1Out[l], 0, d, adapter, al.loraA[l], d,
-                        0, a.loraDown[l], 0, 2 * r);
-                Blas.gemm(false, true, n, d, r, s, a.loraDown[l], 0, 2 * r, adapter, al.loraBq[l], r, 1, qkv, 0, 3 * d);
-                Blas.gemm(false, true, n, d, r, s, a.loraDown[l], r, 2 * r, adapter, al.loraBv[l], r, 1, qkv, 2L * d, 3 * d);
-            }
-            NativeBuf probs = a.probs[l];
-            for (int b = 0; b < a.batch; b++) {
-                for (int head = 0; head < h; head++) {
-                    long q = (long) b * t * 3 * d + (long) head * hd;
-                    long so = ((long) b * h + head) * t * t;
-                    Blas.gemm(false, true, t, t, hd, scale, qkv, q, 3 * d, qkv, q + d, 3 * d, 0, probs, so, t);
-                    k.causalSoftmax(probs, so, t);
-                    Blas.gemm(false, false, t, hd, t, 1, probs, so, t, qkv, q + 2L * d, 3 * d,
-                            0, a.attn[l], (long) b * t * d + (long) head * hd, d);
-                }
-            }
-            broadcastBias(a.x[l], w.outBias(), a.mid[l], n, d);
-            Blas.gemm(false, false, n, d, d, 1, a.attn[l], 0, d, base, w.outWeight(), d, 1, a.mid[l], 0, d);
-            k.layerNorm(a.mid[l], base, w.ln2Gain(), w.ln2Bias(), a.ln2Hat[l], a.ln2Rstd[l], a.ln2Out[l], n, d);
-            broadcastBias(null, w.fc1Bias(), a.preAct[l], n, f);
-            Blas.gemm(false, false, n, f, d, 1, a.ln2Out[l], 0, d, base, w.fc1Weight(), f, 1, a.preAct[l], 0, f);
-            k.gelu(a.preAct[l], a.tanh[l], a.act[l], (long) n * f);
-            broadcastBias(a.mid[l], w.fc2Bias(), a.x[l + 1], n, d);
-            Blas.gemm(false, false, n, d, f, 1, a.act[l], 0, f, base, w.fc2Weight(), d, 1, a.x[l + 1], 0, d);
-        }
-        k.layerNorm(a.x[shape.layers()], base, layout.finalGain, layout.finalBias, a.finalHat, a.finalRstd, a.hidden,
-                n, d);
+        broadcastBias(x, base, w.outBias(), tail.mid(), n, d);
+        k.gemm(false, false, n, d, d, 1, attn, 0, d, base, w.outWeight(), d, 1, tail.mid(), 0, d);
+        k.layerNorm(tail.mid(), base, w.ln2Gain(), w.ln2Bias(), tail.lnHat(), tail.lnRstd(), tail.lnOut(), n, d);
+        broadcastBias(null, base, w.fc1Bias(), tail.pre(), n, f);
+        k.gemm(false, false, n, f, d, 1, tail.lnOut(), 0, d, base, w.fc1Weight(), f, 1, tail.pre(), 0, f);
+        k.gelu(tail.pre(), tail.tanh(), tail.act(), (long) n * f);
+        broadcastBias(tail.mid(), base, w.fc2Bias(), out, n, d);
+        k.gemm(false, false, n, d, f, 1, tail.act(), 0, f, base, w.fc2Weight(), d, 1, out, 0, d);
     }
 
     /**
@@ -155,17 +187,14 @@ final class TransformerEngine {
      */
     void backward(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al, NativeBuf adapterGrad,
                   NativeBuf baseGrad) {
-        Kernels k = kernels;
+        EngineOps k = ops;
         int t = shape.context();
         int d = shape.dModel();
         int f = shape.dFf();
         int r = shape.loraRank();
-        int h = shape.heads();
-        int hd = shape.headDim();
         int n = a.rows;
-        double scale = 1.0 / Math.sqrt(hd);
         NativeBuf dx = a.dx;
-        dx.zero();
+        k.fill(dx, 0, dx.length, 0);
         k.layerNormBackward(a.dHidden, a.finalHat, a.finalRstd, base, layout.finalGain, dx, baseGrad,
                 layout.finalGain, layout.finalBias, n, d);
         for (int l = shape.layers() - 1; l >= 0; l--) {
@@ -174,117 +203,106 @@ final class TransformerEngine {
             NativeBuf dqkv = a.dqkv;
             // MLP: x[l + 1] = mid + gelu(LN2(mid) W1 + b1) W2 + b2
             if (baseGrad != null) {
-                Blas.gemm(true, false, f, d, n, 1, a.act[l], 0, f, dx, 0, d, 1, baseGrad, w.fc2Weight(), d);
+                k.gemm(true, false, f, d, n, 1, a.act[l], 0, f, dx, 0, d, 1, baseGrad, w.fc2Weight(), d);
                 k.addColumnSums(dx, n, d, baseGrad, w.fc2Bias());
             }
-            Blas.gemm(false, true, n, f, d, 1, dx, 0, d, base, w.fc2Weight(), d, 0, a.dAct, 0, f);
+            k.gemm(false, true, n, f, d, 1, dx, 0, d, base, w.fc2Weight(), d, 0, a.dAct, 0, f);
             k.geluBackward(a.dAct, a.preAct[l], a.tanh[l], (long) n * f);
             if (baseGrad != null) {
-                Blas.gemm(true, false, d, f, n, 1, a.ln2Out[l], 0, d, a.dAct, 0, f, 1, baseGrad, w.fc1Weight(), f);
+                k.gemm(true, false, d, f, n, 1, a.ln2Out[l], 0, d, a.dAct, 0, f, 1, baseGrad, w.fc1Weight(), f);
                 k.addColumnSums(a.dAct, n, f, baseGrad, w.fc1Bias());
             }
-            Blas.gemm(false, true, n, d, f, 1, a.dAct, 0, f, base, w.fc1Weight(), f, 0, a.dxn, 0, d);
+            k.gemm(false, true, n, d, f, 1, a.dAct, 0, f, base, w.fc1Weight(), f, 0, a.dxn, 0, d);
             k.layerNormBackward(a.dxn, a.ln2Hat[l], a.ln2Rstd[l], base, w.ln2Gain(), dx, baseGrad, w.ln2Gain(),
                     w.ln2Bias(), n, d);
             // attention: mid = x + attn Wo + bo
             if (baseGrad != null) {
-                Blas.gemm(true, false, d, d, n, 1, a.attn[l], 0, d, dx, 0, d, 1, baseGrad, w.outWeight(), d);
+                k.gemm(true, false, d, d, n, 1, a.attn[l], 0, d, dx, 0, d, 1, baseGrad, w.outWeight(), d);
                 k.addColumnSums(dx, n, d, baseGrad, w.outBias());
             }
-            Blas.gemm(false, true, n, d, d, 1, dx, 0, d, base, w.outWeight(), d, 0, a.dAttn, 0, d);
+            k.gemm(false, true, n, d, d, 1, dx, 0, d, base, w.outWeight(), d, 0, a.dAttn, 0, d);
             // Layer 0's input is the frozen embedding: unless the base trains, neither it nor the keys need a gradient.
             boolean needInput = l > 0 || baseGrad != null;
-            NativeBuf probs = a.probs[l];
-            NativeBuf dp = a.dProbs;
-            for (int b = 0; b < a.batch; b++) {
-                for (int head = 0; head < h; head++) {
-                    long q = (long) b * t * 3 * d + (long) head * hd;
-                    long so = ((long) b * h + head) * t * t;
-                    long ao = (long) b * t * d + (long) head * hd;
-                    Blas.gemm(false, true, t, t, hd, 1, a.dAttn, ao, d, qkv, q + 2L * d, 3 * d, 0, dp, 0, t);
-                    Blas.gemm(true, false, t, hd, t, 1, probs, so, t, a.dAttn, ao, d, 0, dqkv, q + 2L * d, 3 * d);
-                    k.softmaxBackward(probs, so, dp, 0, t);
-                    Blas.gemm(false, false, t, hd, t, scale, dp, 0, t, qkv, q + d, 3 * d, 0, dqkv, q, 3 * d);
-                    if (needInput) {
-                        Blas.gemm(true, false, t, hd, t, scale, dp, 0, t, qkv, q, 3 * d, 0, dqkv, q + d, 3 * d);
-                    }
-                }
-            }
+            k.attentionBackward(qkv, a.probs[l], a.dAttn, a.dProbs, dqkv, a.batch, shape.heads(), t, d, needInput);
             if (adapter != null) {
                 double s = shape.loraScale();
-                Blas.gemm(false, false, n, r, d, s, dqkv, 0, 3 * d, adapter, al.loraBq[l], r, 0, a.dDown, 0, 2 * r);
-                Blas.gemm(false, false, n, r, d, s, dqkv, 2L * d, 3 * d, adapter, al.loraBv[l], r, 0, a.dDown, r, 2 * r);
+                k.gemm(false, false, n, r, d, s, dqkv, 0, 3 * d, adapter, al.loraBq[l], r, 0, a.dDown, 0, 2 * r);
+                k.gemm(false, false, n, r, d, s, dqkv, 2L * d, 3 * d, adapter, al.loraBv[l], r, 0, a.dDown, r, 2 * r);
                 if (adapterGrad != null) {
-                    Blas.gemm(true, false, d, r, n, s, dqkv, 0, 3 * d, a.loraDown[l], 0, 2 * r,
+                    k.gemm(true, false, d, r, n, s, dqkv, 0, 3 * d, a.loraDown[l], 0, 2 * r,
                             1, adapterGrad, al.loraBq[l], r);
-                    Blas.gemm(true, false, d, r, n, s, dqkv, 2L * d, 3 * d, a.loraDown[l], r, 2 * r,
+                    k.gemm(true, false, d, r, n, s, dqkv, 2L * d, 3 * d, a.loraDown[l], r, 2 * r,
                             1, adapterGrad, al.loraBv[l], r);
-                    Blas.gemm(true, false, 2 * r, d, n, 1, a.dDown, 0, 2 * r, a.ln1Out[l], 0, d,
+                    k.gemm(true, false, 2 * r, d, n, 1, a.dDown, 0, 2 * r, a.ln1Out[l], 0, d,
                             1, adapterGrad, al.loraA[l], d);
                 }
             }
             if (needInput) {
                 if (baseGrad != null) {
-                    Blas.gemm(true, false, d, 3 * d, n, 1, a.ln1Out[l], 0, d, dqkv, 0, 3 * d,
+                    k.gemm(true, false, d, 3 * d, n, 1, a.ln1Out[l], 0, d, dqkv, 0, 3 * d,
                             1, baseGrad, w.qkvWeight(), 3 * d);
                     k.addColumnSums(dqkv, n, 3 * d, baseGrad, w.qkvBias());
                 }
-                Blas.gemm(false, true, n, d, 3 * d, 1, dqkv, 0, 3 * d, base, w.qkvWeight(), 3 * d, 0, a.dxn, 0, d);
+                k.gemm(false, true, n, d, 3 * d, 1, dqkv, 0, 3 * d, base, w.qkvWeight(), 3 * d, 0, a.dxn, 0, d);
                 if (adapter != null) {
-                    Blas.gemm(false, false, n, d, 2 * r, 1, a.dDown, 0, 2 * r, adapter, al.loraA[l], d, 1, a.dxn, 0, d);
+                    k.gemm(false, false, n, d, 2 * r, 1, a.dDown, 0, 2 * r, adapter, al.loraA[l], d, 1, a.dxn, 0, d);
                 }
                 k.layerNormBackward(a.dxn, a.ln1Hat[l], a.ln1Rstd[l], base, w.ln1Gain(), dx, baseGrad, w.ln1Gain(),
                         w.ln1Bias(), n, d);
             }
         }
         if (baseGrad != null) {
-            for (int b = 0; b < a.batch; b++) {
-                for (int p = 0; p < t; p++) {
-                    long row = ((long) b * t + p) * d;
-                    k.axpy(1.0, dx, row, baseGrad, layout.tokenEmbedding + (long) tokens[b][p] * d, d);
-                    k.axpy(1.0, dx, row, baseGrad, layout.positionEmbedding + (long) p * d, d);
-                }
-            }
+            k.embedBackward(tokens, dx, baseGrad, layout.tokenEmbedding, layout.positionEmbedding, shape.vocab(), t, d);
         }
     }
 
     /**
-     * LM head on the selected rows of {@code a.hidden}: returns log softmax(logits)[target] per selected row. When
-     * {@code grad} is not null, adds the head gradient of sum_i rowWeight[i] * value[i] to {@code grad} at
-     * ({@code gradWeightOff}, {@code gradBiasOff}) and sets {@code a.dHidden} to its gradient for {@link #backward}.
+     * LM head on the selected rows of {@code a.hidden}: log softmax(logits)[target] of each selected row goes to
+     * {@code a.rowValues} (read with {@link #rowValues}). When {@code grad} is not null, adds the head gradient of
+     * sum_i rowWeight[i] * value[i] to {@code grad} at ({@code gradWeightOff}, {@code gradBiasOff}) and sets
+     * {@code a.dHidden} to its gradient for {@link #backward}.
      */
-    double[] lmHead(Activations a, TargetRows rows, NativeBuf params, long weightOff, long biasOff, double[] rowWeight,
-                    NativeBuf grad, long gradWeightOff, long gradBiasOff) {
-        Kernels k = kernels;
+    void lmHead(Activations a, TargetRows rows, NativeBuf params, long weightOff, long biasOff, double[] rowWeight,
+                NativeBuf grad, long gradWeightOff, long gradBiasOff) {
         int d = shape.dModel();
         int v = shape.vocab();
         int m = rows.count();
-        double[] values = new double[m];
         if (m == 0) {
             if (grad != null) {
-                a.dHidden.zero();
+                ops.fill(a.dHidden, 0, a.dHidden.length, 0);
             }
-            return values;
+            return;
         }
-        for (int i = 0; i < m; i++) {
-            a.selected.copyFrom(a.hidden, (long) rows.row()[i] * d, (long) i * d, d);
-        }
-        k.addBiasRows(null, params, biasOff, a.logits, m, v);
-        Blas.gemm(false, false, m, v, d, 1, a.selected, 0, d, params, weightOff, v, 1, a.logits, 0, v);
-        for (int i = 0; i < m; i++) {
-            values[i] = k.logSoftmaxPick(a.logits, (long) i * v, v, rows.target()[i], grad == null ? 0 : rowWeight[i],
-                    grad != null);
-        }
+        logits(a, rows, params, weightOff, biasOff);
+        ops.logSoftmaxRows(a.logits, m, v, rows.target(), grad == null ? null : rowWeight, a.rowValues);
         if (grad != null) {
-            Blas.gemm(true, false, d, v, m, 1, a.selected, 0, d, a.logits, 0, v, 1, grad, gradWeightOff, v);
-            k.addColumnSums(a.logits, m, v, grad, gradBiasOff);
-            Blas.gemm(false, true, m, d, v, 1, a.logits, 0, v, params, weightOff, v, 0, a.dSelected, 0, d);
-            a.dHidden.zero();
-            for (int i = 0; i < m; i++) {
-                k.axpy(1.0, a.dSelected, (long) i * d, a.dHidden, (long) rows.row()[i] * d, d);
-            }
+            ops.gemm(true, false, d, v, m, 1, a.selected, 0, d, a.logits, 0, v, 1, grad, gradWeightOff, v);
+            ops.addColumnSums(a.logits, m, v, grad, gradBiasOff);
+            ops.gemm(false, true, m, d, v, 1, a.logits, 0, v, params, weightOff, v, 0, a.dSelected, 0, d);
+            ops.scatterRows(a.dSelected, rows.row(), a.dHidden, d);
         }
-        return values;
+    }
+
+    /**
+     * Value head on rows {@code rows} of {@code hidden} (one per sample): hidden . w + bias per row into
+     * {@code a.headValues}. When {@code grad} is not null ({@code hidden} must then be {@code a.hidden}), adds the
+     * head gradient of sum_i weights[i] * value[i] to {@code grad} at ({@code gradWeightOff}, {@code gradBiasOff})
+     * and sets {@code a.dHidden} to its gradient for {@link #backward}.
+     */
+    void valueHead(Activations a, NativeBuf hidden, int[] rows, NativeBuf params, long weightOff, long biasOff,
+                   double[] weights, NativeBuf grad, long gradWeightOff, long gradBiasOff) {
+        int d = shape.dModel();
+        int m = rows.length;
+        ops.gatherRows(hidden, rows, a.selected, d);
+        broadcastBias(null, params, biasOff, a.headValues, m, 1);
+        ops.gemm(false, false, m, 1, d, 1, a.selected, 0, d, params, weightOff, 1, 1, a.headValues, 0, 1);
+        if (grad != null) {
+            ops.upload(weights, a.rowWeights);
+            ops.gemm(true, false, d, 1, m, 1, a.selected, 0, d, a.rowWeights, 0, 1, 1, grad, gradWeightOff, 1);
+            ops.addColumnSums(a.rowWeights, m, 1, grad, gradBiasOff);
+            ops.gemm(false, false, m, d, 1, 1, a.rowWeights, 0, 1, params, weightOff, d, 0, a.dSelected, 0, d);
+            ops.scatterRows(a.dSelected, rows, a.dHidden, d);
+        }
     }
 
     /** Logits of the selected rows, [count, vocab] in {@code a.logits}. */
@@ -292,10 +310,18 @@ final class TransformerEngine {
         int d = shape.dModel();
         int v = shape.vocab();
         int m = rows.count();
-        for (int i = 0; i < m; i++) {
-            a.selected.copyFrom(a.hidden, (long) rows.row()[i] * d, (long) i * d, d);
-        }
-        kernels.addBiasRows(null, params, biasOff, a.logits, m, v);
-        Blas.gemm(false, false, m, v, d, 1, a.selected, 0, d, params, weightOff, v, 1, a.logits, 0, v);
+        ops.gatherRows(a.hidden, rows.row(), a.selected, d);
+        ops.addBiasRows(null, params, biasOff, a.logits, m, v);
+        ops.gemm(false, false, m, v, d, 1, a.selected, 0, d, params, weightOff, v, 1, a.logits, 0, v);
+    }
+
+    /** The first {@code count} per-row log-probabilities of the last {@link #lmHead}, read once per model call. */
+    double[] rowValues(Activations a, int count) {
+        return ops.download(a.rowValues, count);
+    }
+
+    /** The first {@code count} values of the last {@link #valueHead}, read once per model call. */
+    double[] headValues(Activations a, int count) {
+        return ops.download(a.headValues, count);
     }
 }

@@ -1,5 +1,6 @@
 package dev.metareward.tensors.model.transformer;
 
+import dev.metareward.config.DeviceSettings;
 import dev.metareward.config.ModelSettings;
 import dev.metareward.tensors.data.TokenBatch;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -34,11 +35,7 @@ public final class TransformerModel {
     private final LoraPolicy policy;
     private final LoraReward reward;
 
-    private TransformerModel(ModelShape shape, DataType type, double initStd, long seed) {
-        this(shape, type, initStd, seed, null);
-    }
-
-    TransformerModel(ModelShape shape, DataType type, double initStd, long seed, Kernels kernels) {
+    TransformerModel(ModelShape shape, DataType type, double initStd, long seed, EngineOps ops) {
         if (type != DataType.FLOAT && type != DataType.DOUBLE) {
             throw new IllegalArgumentException("model data type must be FLOAT or DOUBLE, got " + type);
         }
@@ -51,13 +48,24 @@ public final class TransformerModel {
         this.seed = seed;
         BaseLayout layout = new BaseLayout(shape);
         NativeBuf base = NativeBuf.zeros(type, layout.size);
-        initialiseBase(layout, base, new SplittableRandom(seed));
-        this.engine = new TransformerEngine(shape, type, base, kernels != null ? kernels : KernelSelector.forType(type));
+        base.array.assign(initialBase(layout, new SplittableRandom(seed)));
+        this.engine = new TransformerEngine(shape, type, base, ops);
         this.policy = new LoraPolicy(this);
         this.reward = new LoraReward(this);
     }
 
-    /** A model of the shape and precision in {@code settings} for a tokenizer with {@code vocabSize} tokens. */
+    /**
+     * A model of the shape and precision in {@code settings} for a tokenizer with {@code vocabSize} tokens, on the
+     * engine that {@code device.engine} and {@code device.backend} select ({@link DeviceSettings#effectiveEngine()}).
+     * Create it on the thread that will use it, after {@code DevicePlacement} bound that thread to its GPU: on CUDA
+     * its buffers live on that thread's device.
+     */
+    public static TransformerModel create(ModelSettings settings, DeviceSettings device, int vocabSize, long seed) {
+        return create(ModelShape.of(settings, vocabSize), dataType(settings.dtype()), settings.initStd(), seed,
+                device.effectiveEngine());
+    }
+
+    /** As {@link #create(ModelSettings, DeviceSettings, int, long)} on the default engine of the loaded backend. */
     public static TransformerModel create(ModelSettings settings, int vocabSize, long seed) {
         return create(ModelShape.of(settings, vocabSize), dataType(settings.dtype()), settings.initStd(), seed);
     }
@@ -71,9 +79,23 @@ public final class TransformerModel {
         return create(settings, ModelShape.BYTE_VOCAB, seed);
     }
 
-    /** A model with base weights N(0, initStd) (LayerNorm gains 1, biases 0) drawn from {@code seed}. */
+    /**
+     * A model with base weights N(0, initStd) (LayerNorm gains 1, biases 0) drawn from {@code seed}, on the default
+     * engine of the loaded ND4J backend (the CPU kernels on the CPU backend, the ND4J device engine on CUDA).
+     */
     public static TransformerModel create(ModelShape shape, DataType type, double initStd, long seed) {
-        return new TransformerModel(shape, type, initStd, seed);
+        return create(shape, type, initStd, seed, DeviceSettings.Engine.AUTO);
+    }
+
+    /**
+     * As {@link #create(ModelShape, DataType, double, long)} on the given engine; {@code AUTO} picks by the loaded
+     * ND4J backend. The same seed gives the same weights on every engine.
+     *
+     * @throws IllegalStateException when {@code CPU_KERNELS} is asked for on the CUDA backend
+     */
+    public static TransformerModel create(ModelShape shape, DataType type, double initStd, long seed,
+                                          DeviceSettings.Engine engine) {
+        return new TransformerModel(shape, type, initStd, seed, EngineSelector.opsFor(engine, type));
     }
 
     public static DataType dataType(ModelSettings.DType dtype) {
@@ -82,6 +104,11 @@ public final class TransformerModel {
 
     public ModelShape shape() {
         return shape;
+    }
+
+    /** The engine this model computes on: {@code CPU_KERNELS} or {@code ND4J} (never {@code AUTO}). */
+    public DeviceSettings.Engine computeEngine() {
+        return engine.ops instanceof Nd4jOps ? DeviceSettings.Engine.ND4J : DeviceSettings.Engine.CPU_KERNELS;
     }
 
     public DataType dataType() {
@@ -126,9 +153,8 @@ public final class TransformerModel {
         Activations a = engine.activations(batch.size());
         engine.forward(a, batch.tokens(), null, null);
         TargetRows rows = TargetRows.scored(batch);
-        double[] perRow = engine.lmHead(a, rows, engine.base, engine.layout.headWeight, engine.layout.headBias, null,
-                null, 0, 0);
-        return perSample(rows, perRow, batch.size());
+        engine.lmHead(a, rows, engine.base, engine.layout.headWeight, engine.layout.headBias, null, null, 0, 0);
+        return perSample(rows, engine.rowValues(a, rows.count()), batch.size());
     }
 
     /** Next-token logits of the base model after {@code lastIndex} of every row, [B, vocab]. */
@@ -158,9 +184,7 @@ public final class TransformerModel {
         int m = rows.count();
         int v = shape.vocab();
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray out = Nd4j.create(type, m, v);
-            NativeBuf.wrap(out, type).copyFrom(a.logits, 0, 0, (long) m * v);
-            return out;
+            return Nd4jOps.mat(a.logits, 0, m, v, v).dup('c');
         }
     }
 
@@ -172,36 +196,43 @@ public final class TransformerModel {
         return vector(values);
     }
 
+    /** A new vector of the model's type holding {@code values} (outside any workspace: callers keep it). */
     INDArray vector(double[] values) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            INDArray out = Nd4j.create(type, values.length);
-            for (int i = 0; i < values.length; i++) {
-                out.putScalar(i, values[i]);
-            }
-            return out;
+            return Nd4j.createFromArray(values).castTo(type);
         }
     }
 
-    private void initialiseBase(BaseLayout layout, NativeBuf base, SplittableRandom random) {
-        long d = shape.dModel();
-        long f = shape.dFf();
+    /**
+     * The initial base, drawn on the host and assigned in one copy: element-wise writes would be host accesses to
+     * device memory on CUDA. Same values as before the engine seam (same stream, same order).
+     */
+    private INDArray initialBase(BaseLayout layout, SplittableRandom random) {
+        double[] base = new double[Math.toIntExact(layout.size)];
+        int d = shape.dModel();
+        int f = shape.dFf();
         gaussian(base, layout.tokenEmbedding, (long) shape.vocab() * d, initStd, random);
         gaussian(base, layout.positionEmbedding, (long) shape.context() * d, initStd, random);
         for (BaseLayout.Block w : layout.blocks) {
-            base.fill(w.ln1Gain(), d, 1.0);
-            gaussian(base, w.qkvWeight(), d * 3 * d, initStd, random);
-            gaussian(base, w.outWeight(), d * d, initStd, random);
-            base.fill(w.ln2Gain(), d, 1.0);
-            gaussian(base, w.fc1Weight(), d * f, initStd, random);
-            gaussian(base, w.fc2Weight(), f * d, initStd, random);
+            fill(base, w.ln1Gain(), d, 1.0);
+            gaussian(base, w.qkvWeight(), 3L * d * d, initStd, random);
+            gaussian(base, w.outWeight(), (long) d * d, initStd, random);
+            fill(base, w.ln2Gain(), d, 1.0);
+            gaussian(base, w.fc1Weight(), (long) d * f, initStd, random);
+            gaussian(base, w.fc2Weight(), (long) f * d, initStd, random);
         }
-        base.fill(layout.finalGain, d, 1.0);
-        gaussian(base, layout.headWeight, d * shape.vocab(), initStd, random);
+        fill(base, layout.finalGain, d, 1.0);
+        gaussian(base, layout.headWeight, (long) d * shape.vocab(), initStd, random);
+        return vector(base);
     }
 
-    static void gaussian(NativeBuf buf, long offset, long count, double std, SplittableRandom random) {
+    private static void fill(double[] host, long offset, int count, double value) {
+        java.util.Arrays.fill(host, Math.toIntExact(offset), Math.toIntExact(offset + count), value);
+    }
+
+    static void gaussian(double[] host, long offset, long count, double std, SplittableRandom random) {
         for (long i = 0; i < count; i++) {
-            buf.set(offset + i, std * random.nextGaussian());
+            host[Math.toIntExact(offset + i)] = std * random.nextGaussian();
         }
     }
 

@@ -44,10 +44,10 @@ final class VectorFloatKernels extends ScalarKernels {
     @Override
     public void layerNorm(NativeBuf x, NativeBuf params, long gainOff, long biasOff, NativeBuf xhat, NativeBuf rstd,
                           NativeBuf out, int rows, int d) {
-        ByteBuffer xb = x.bytes;
-        ByteBuffer pb = params.bytes;
-        ByteBuffer hb = xhat.bytes;
-        ByteBuffer ob = out.bytes;
+        ByteBuffer xb = x.bytes();
+        ByteBuffer pb = params.bytes();
+        ByteBuffer hb = xhat.bytes();
+        ByteBuffer ob = out.bytes();
         int end = vectorEnd(d);
         for (int r = 0; r < rows; r++) {
             long o = (long) r * d;
@@ -72,7 +72,7 @@ final class VectorFloatKernels extends ScalarKernels {
                 var += z * z;
             }
             float rs = (float) (1.0 / Math.sqrt(var / d + LAYER_NORM_EPS));
-            put(rstd.bytes, r, rs);
+            put(rstd.bytes(), r, rs);
             for (c = 0; c < end; c += L) {
                 FloatVector h = load(xb, o + c).sub(mean).mul(rs);
                 store(h, hb, o + c);
@@ -89,10 +89,10 @@ final class VectorFloatKernels extends ScalarKernels {
     @Override
     public void layerNormBackward(NativeBuf dy, NativeBuf xhat, NativeBuf rstd, NativeBuf params, long gainOff,
                                   NativeBuf dx, NativeBuf grad, long dGainOff, long dBiasOff, int rows, int d) {
-        ByteBuffer yb = dy.bytes;
-        ByteBuffer hb = xhat.bytes;
-        ByteBuffer pb = params.bytes;
-        ByteBuffer xb = dx.bytes;
+        ByteBuffer yb = dy.bytes();
+        ByteBuffer hb = xhat.bytes();
+        ByteBuffer pb = params.bytes();
+        ByteBuffer xb = dx.bytes();
         int end = vectorEnd(d);
         for (int r = 0; r < rows; r++) {
             long o = (long) r * d;
@@ -113,15 +113,15 @@ final class VectorFloatKernels extends ScalarKernels {
             }
             meanG /= d;
             meanGH /= d;
-            float rs = get(rstd.bytes, r);
+            float rs = get(rstd.bytes(), r);
             for (c = 0; c < end; c += L) {
                 FloatVector h = load(hb, o + c);
                 FloatVector y = load(yb, o + c);
                 FloatVector g = y.mul(load(pb, gainOff + c));
                 store(g.sub(meanG).sub(h.mul(meanGH)).mul(rs).add(load(xb, o + c)), xb, o + c);
                 if (grad != null) {
-                    store(y.fma(h, load(grad.bytes, dGainOff + c)), grad.bytes, dGainOff + c);
-                    store(y.add(load(grad.bytes, dBiasOff + c)), grad.bytes, dBiasOff + c);
+                    store(y.fma(h, load(grad.bytes(), dGainOff + c)), grad.bytes(), dGainOff + c);
+                    store(y.add(load(grad.bytes(), dBiasOff + c)), grad.bytes(), dBiasOff + c);
                 }
             }
             for (; c < d; c++) {
@@ -130,8 +130,8 @@ final class VectorFloatKernels extends ScalarKernels {
                 float g = y * get(pb, gainOff + c);
                 put(xb, o + c, get(xb, o + c) + rs * (g - meanG - h * meanGH));
                 if (grad != null) {
-                    put(grad.bytes, dGainOff + c, get(grad.bytes, dGainOff + c) + y * h);
-                    put(grad.bytes, dBiasOff + c, get(grad.bytes, dBiasOff + c) + y);
+                    put(grad.bytes(), dGainOff + c, get(grad.bytes(), dGainOff + c) + y * h);
+                    put(grad.bytes(), dBiasOff + c, get(grad.bytes(), dBiasOff + c) + y);
                 }
             }
         }
@@ -139,27 +139,27 @@ final class VectorFloatKernels extends ScalarKernels {
 
     @Override
     public void addBiasRows(NativeBuf src, NativeBuf params, long biasOff, NativeBuf out, int rows, int cols) {
-        ByteBuffer pb = params.bytes;
-        ByteBuffer ob = out.bytes;
+        ByteBuffer pb = params.bytes();
+        ByteBuffer ob = out.bytes();
         int end = vectorEnd(cols);
         for (int r = 0; r < rows; r++) {
             long o = (long) r * cols;
             int c = 0;
             for (; c < end; c += L) {
                 FloatVector b = load(pb, biasOff + c);
-                store(src == null ? b : b.add(load(src.bytes, o + c)), ob, o + c);
+                store(src == null ? b : b.add(load(src.bytes(), o + c)), ob, o + c);
             }
             for (; c < cols; c++) {
-                put(ob, o + c, (src == null ? 0f : get(src.bytes, o + c)) + get(pb, biasOff + c));
+                put(ob, o + c, (src == null ? 0f : get(src.bytes(), o + c)) + get(pb, biasOff + c));
             }
         }
     }
 
     @Override
     public void gelu(NativeBuf pre, NativeBuf tanh, NativeBuf act, long n) {
-        ByteBuffer xb = pre.bytes;
-        ByteBuffer tb = tanh.bytes;
-        ByteBuffer ab = act.bytes;
+        ByteBuffer xb = pre.bytes();
+        ByteBuffer tb = tanh.bytes();
+        ByteBuffer ab = act.bytes();
         long end = n - n % L;
         long i = 0;
         for (; i < end; i += L) {
@@ -178,9 +178,9 @@ final class VectorFloatKernels extends ScalarKernels {
 
     @Override
     public void geluBackward(NativeBuf grad, NativeBuf pre, NativeBuf tanh, long n) {
-        ByteBuffer gb = grad.bytes;
-        ByteBuffer xb = pre.bytes;
-        ByteBuffer tb = tanh.bytes;
+        ByteBuffer gb = grad.bytes();
+        ByteBuffer xb = pre.bytes();
+        ByteBuffer tb = tanh.bytes();
         long end = n - n % L;
         long i = 0;
         for (; i < end; i += L) {
@@ -205,7 +205,7 @@ final class VectorFloatKernels extends ScalarKernels {
             return;
         }
         // Whole vectors over each row; lanes after the diagonal are masked out of max and sum and written as 0.
-        ByteBuffer b = s.bytes;
+        ByteBuffer b = s.bytes();
         FloatVector zero = FloatVector.zero(S);
         FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < t; i++) {
@@ -241,8 +241,8 @@ final class VectorFloatKernels extends ScalarKernels {
             return;
         }
         // P is exactly 0 after the diagonal, so whole rows give P * (dP - rowsum(dP * P)) with zeros there.
-        ByteBuffer pb = p.bytes;
-        ByteBuffer gb = g.bytes;
+        ByteBuffer pb = p.bytes();
+        ByteBuffer gb = g.bytes();
         for (int i = 0; i < t; i++) {
             long po = pOff + (long) i * t;
             long go = gOff + (long) i * t;
@@ -260,8 +260,8 @@ final class VectorFloatKernels extends ScalarKernels {
 
     @Override
     public void addColumnSums(NativeBuf x, int rows, int cols, NativeBuf out, long outOff) {
-        ByteBuffer xb = x.bytes;
-        ByteBuffer ob = out.bytes;
+        ByteBuffer xb = x.bytes();
+        ByteBuffer ob = out.bytes();
         int end = vectorEnd(cols);
         for (int r = 0; r < rows; r++) {
             long o = (long) r * cols;
@@ -278,7 +278,7 @@ final class VectorFloatKernels extends ScalarKernels {
     @Override
     public double logSoftmaxPick(NativeBuf logits, long off, int v, int target, double weight,
                                  boolean overwriteWithGradient) {
-        ByteBuffer b = logits.bytes;
+        ByteBuffer b = logits.bytes();
         int end = vectorEnd(v);
         FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         int j = 0;
@@ -315,8 +315,8 @@ final class VectorFloatKernels extends ScalarKernels {
 
     @Override
     public void axpy(double alpha, NativeBuf src, long srcOff, NativeBuf dst, long dstOff, long n) {
-        ByteBuffer sb = src.bytes;
-        ByteBuffer db = dst.bytes;
+        ByteBuffer sb = src.bytes();
+        ByteBuffer db = dst.bytes();
         float a = (float) alpha;
         long end = n - n % L;
         long i = 0;
@@ -326,20 +326,5 @@ final class VectorFloatKernels extends ScalarKernels {
         for (; i < n; i++) {
             put(db, dstOff + i, get(db, dstOff + i) + a * get(sb, srcOff + i));
         }
-    }
-
-    @Override
-    public double dot(NativeBuf a, long aOff, NativeBuf b, long bOff, long n) {
-        FloatVector acc = FloatVector.zero(S);
-        long end = n - n % L;
-        long i = 0;
-        for (; i < end; i += L) {
-            acc = load(a.bytes, aOff + i).fma(load(b.bytes, bOff + i), acc);
-        }
-        double s = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            s += get(a.bytes, aOff + i) * get(b.bytes, bOff + i);
-        }
-        return s;
     }
 }

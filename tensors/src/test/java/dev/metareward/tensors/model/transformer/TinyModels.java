@@ -1,5 +1,6 @@
 package dev.metareward.tensors.model.transformer;
 
+import dev.metareward.config.DeviceSettings;
 import dev.metareward.tensors.data.TokenBatch;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,6 +23,10 @@ final class TinyModels {
         return TransformerModel.create(SHAPE, type, 0.3, seed);
     }
 
+    static TransformerModel model(DataType type, long seed, DeviceSettings.Engine engine) {
+        return TransformerModel.create(SHAPE, type, 0.3, seed, engine);
+    }
+
     /** Rows of random tokens with lastIndex in [PROMPT + 1, T - 1], scored = (PROMPT, lastIndex], PAD after. */
     static TokenBatch batch(int rows, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
@@ -42,12 +47,7 @@ final class TinyModels {
 
     /** {@code params} with every entry moved by N(0, std): makes LoRA B non-zero so that every factor gets a gradient. */
     static INDArray jitter(INDArray params, double std, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        INDArray out = params.dup();
-        for (long i = 0; i < out.length(); i++) {
-            out.putScalar(i, out.getDouble(i) + std * random.nextGaussian());
-        }
-        return out;
+        return EngineParity.jitter(params, std, seed);
     }
 
     static double weightedSum(INDArray values, double[] weights) {

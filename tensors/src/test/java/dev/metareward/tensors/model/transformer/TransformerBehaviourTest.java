@@ -1,5 +1,6 @@
 package dev.metareward.tensors.model.transformer;
 
+import dev.metareward.config.DeviceSettings;
 import dev.metareward.tensors.data.TokenBatch;
 import dev.metareward.tensors.model.ValueAndGradient;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,23 @@ class TransformerBehaviourTest {
     private final LoraReward reward = model.reward();
     private final INDArray theta = TinyModels.jitter(policy.initialParameters(), 0.2, 1);
     private final INDArray phi = TinyModels.jitter(reward.initialParameters(2), 0.2, 2);
+
+    /**
+     * Rewards alone run the last block for the last non-PAD rows only; with a gradient the whole last block runs.
+     * Both must give the same values, on either engine (the batch has a different lastIndex in every row).
+     */
+    @Test
+    void shouldGiveTheSameRewardsWhenOnlyTheLastRowsAreComputed() {
+        TokenBatch batch = TinyModels.batch(5, 8);
+        double[] weights = {1, 1, 1, 1, 1};
+        for (DeviceSettings.Engine engine : new DeviceSettings.Engine[] {DeviceSettings.Engine.CPU_KERNELS,
+                DeviceSettings.Engine.ND4J}) {
+            LoraReward r = TinyModels.model(DataType.DOUBLE, 13, engine).reward();
+            INDArray full = r.rewardsAndGradient(phi, batch, weights).values();
+            double error = EngineParity.maxRelativeError(r.rewards(phi, batch), full);
+            assertTrue(error < 1e-13, engine + ": last-rows rewards differ from the full pass by " + error);
+        }
+    }
 
     @Test
     void shouldIgnoreWhatFollowsTheLastToken() {

@@ -12,9 +12,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The hand-written backward passes against central finite differences in float64 (see {@link GradientCheck}). */
 class TransformerGradientTest {
 
-    private final TransformerModel model = TinyModels.model(DataType.DOUBLE, 11);
+    private final TransformerModel model = newModel();
     private final TokenBatch batch = TinyModels.batch(3, 5);
     private final double[] weights = {0.7, -1.3, 2.1};
+
+    /** The model under test: the default engine here, overridden by the device engine's subclass. */
+    TransformerModel newModel() {
+        return TinyModels.model(DataType.DOUBLE, 11);
+    }
 
     @Test
     void shouldMatchFiniteDifferencesForPolicyGradient() {
