@@ -12,7 +12,7 @@ public final class InProcessTransport implements Transport {
 
     private final Object lock = new Object();
     private final List<Consumer<PhiFrame>> phiSubscribers = new CopyOnWriteArrayList<>();
-    private ContributionHandler contributionHandler;
+    private final ContributionSubscriber contributions = new ContributionSubscriber();
     private PhiFrame newestPhi;
     private boolean closed;
 
@@ -23,7 +23,7 @@ public final class InProcessTransport implements Transport {
             if (closed) {
                 return PublishResult.CLOSED;
             }
-            handler = contributionHandler;
+            handler = contributions.current();
         }
         if (handler == null) {
             return PublishResult.NOT_CONNECTED;
@@ -33,20 +33,7 @@ public final class InProcessTransport implements Transport {
 
     @Override
     public Subscription subscribeContributions(ContributionHandler handler) {
-        synchronized (lock) {
-            if (contributionHandler != null) {
-                throw new IllegalStateException("a coordinator is already subscribed to contributions; a run has "
-                        + "exactly one coordinator");
-            }
-            contributionHandler = handler;
-        }
-        return () -> {
-            synchronized (lock) {
-                if (contributionHandler == handler) {
-                    contributionHandler = null;
-                }
-            }
-        };
+        return contributions.subscribe(handler);
     }
 
     @Override
@@ -84,7 +71,7 @@ public final class InProcessTransport implements Transport {
     public void close() {
         synchronized (lock) {
             closed = true;
-            contributionHandler = null;
+            contributions.clear();
             phiSubscribers.clear();
         }
     }

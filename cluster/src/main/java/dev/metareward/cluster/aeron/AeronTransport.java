@@ -8,6 +8,7 @@ import static dev.metareward.cluster.aeron.FrameHeaderFlyweight.TYPE_CONTRIBUTIO
 import static dev.metareward.cluster.aeron.FrameHeaderFlyweight.TYPE_PHI;
 
 import dev.metareward.actors.transport.ContributionFrame;
+import dev.metareward.actors.transport.ContributionSubscriber;
 import dev.metareward.actors.transport.PhiFrame;
 import dev.metareward.actors.transport.PublishResult;
 import dev.metareward.actors.transport.Transport;
@@ -81,7 +82,7 @@ public final class AeronTransport implements Transport {
     private final List<io.aeron.Subscription> phiSubscriptions = new ArrayList<>();
     private final List<FrameReceiver> phiReceivers = new ArrayList<>();
     private AgentRunner agentRunner;
-    private volatile ContributionHandler contributionHandler;
+    private final ContributionSubscriber contributions = new ContributionSubscriber();
     private PhiFrame newestPhi;
     private volatile boolean closed;
     private String aeronDirectoryName;
@@ -153,12 +154,12 @@ public final class AeronTransport implements Transport {
         FrameReceiver.Sink contributionSink = new FrameReceiver.Sink() {
             @Override
             public boolean accepting() {
-                return contributionHandler != null;
+                return contributions.current() != null;
             }
 
             @Override
             public boolean deliver(Object frame) {
-                ContributionHandler handler = contributionHandler;
+                ContributionHandler handler = contributions.current();
                 return handler != null && handler.offer((ContributionFrame) frame);
             }
         };
@@ -369,20 +370,7 @@ public final class AeronTransport implements Transport {
             throw new IllegalStateException("node " + settings.localNode().name() + " does not hold the coordinator "
                     + "role, so it receives no contributions; start the coordinator on a coordinator-role node");
         }
-        synchronized (lock) {
-            if (contributionHandler != null) {
-                throw new IllegalStateException("a coordinator is already subscribed to contributions; a run has "
-                        + "exactly one coordinator");
-            }
-            contributionHandler = handler;
-        }
-        return () -> {
-            synchronized (lock) {
-                if (contributionHandler == handler) {
-                    contributionHandler = null;
-                }
-            }
-        };
+        return contributions.subscribe(handler);
     }
 
     /**
@@ -462,7 +450,7 @@ public final class AeronTransport implements Transport {
                 return;
             }
             closed = true;
-            contributionHandler = null;
+            contributions.clear();
             phiSubscribers.clear();
         }
         CloseHelper.quietClose(agentRunner);
