@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
  * coordinator-role node whose phi arrived last (the live coordinator, wherever the singleton runs), and
  * {@code aeron:ipc} when everything is in one JVM.
  *
- * <p>Frames are signed (HMAC-SHA256 under the run secret) and checksummed (CRC32C); vectors larger than one fragment
- * are split and reassembled. Receiving runs on one Agrona agent thread that sleeps when idle; it verifies every frame
+ * <p>Frames are signed ({@link FrameMac}: HMAC-SHA256 over the header and an NH digest of the body, keyed by the run
+ * secret) and checksummed (CRC32C); vectors larger than one fragment are split and reassembled. Receiving runs on one Agrona agent thread that sleeps when idle; it verifies every frame
  * and delivers only verified ones, counting the rest in {@link #stats()}. Publishing runs on the caller's thread: one
  * copy from the ND4J buffer into the Aeron term, every offer result handled with a bounded retry and mapped to a
  * {@link PublishResult}.

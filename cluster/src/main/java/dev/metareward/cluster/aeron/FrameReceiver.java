@@ -9,13 +9,10 @@ import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.Header;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.zip.CRC32C;
-import javax.crypto.Mac;
-import javax.crypto.ShortBufferException;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -27,11 +24,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the frames of one subscription: verifies each fragment (structure, shape, run id, HMAC), copies its body
+ * Reads the frames of one subscription: verifies each fragment (structure, shape, run id, MAC), copies its body
  * straight from the Aeron term into the vector being reassembled (the one receive-side copy), checks the CRC32C of
  * the whole vector and hands verified frames to its {@link Sink}. Bad frames are dropped and counted by
  * {@link DropReason}; they never reach the sink. Aeron fragments of one message arrive in order per image, so the
- * header, HMAC and CRC are computed incrementally as the fragments pass. Used by one thread (the data-plane agent).
+ * header, MAC and CRC are computed incrementally as the fragments pass. Used by one thread (the data-plane agent).
  */
 final class FrameReceiver implements ControlledFragmentHandler {
 
@@ -53,13 +50,13 @@ final class FrameReceiver implements ControlledFragmentHandler {
     private final int elementSize;
     private final String runId;
     private final byte[] runIdBytes;
-    private final RunSecret secret;
+    private final FrameMac.Keys macKeys;
     private final DataPlaneStats stats;
     private final Sink sink;
     private final long reassemblyTimeoutNs;
     private final Int2ObjectHashMap<ImageState> images = new Int2ObjectHashMap<>();
     private final FrameHeaderFlyweight view = new FrameHeaderFlyweight();
-    private final byte[] macOut = new byte[HMAC_LENGTH];
+    private final byte[] macOut = new byte[MAC_LENGTH];
     private Object pending;
 
     FrameReceiver(byte expectedType, long expectedLength, DataType dataType, String runId, RunSecret secret,
@@ -71,7 +68,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
         this.elementSize = elementSize(expectedDtype);
         this.runId = runId;
         this.runIdBytes = runId.getBytes(StandardCharsets.UTF_8);
-        this.secret = secret;
+        this.macKeys = FrameMac.Keys.derive(secret);
         this.stats = stats;
         this.sink = sink;
         this.reassemblyTimeoutNs = reassemblyTimeoutNs;
@@ -180,7 +177,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
 
     /** Per-image state: the fragment being read and the vector being reassembled. */
     private final class ImageState {
-        final Mac mac = FrameEncoder.newMac(secret);
+        final FrameMac mac = new FrameMac(macKeys);
         final byte[] headerBytes = new byte[MAX_HEADER_LENGTH];
         final UnsafeBuffer headerBuffer = new UnsafeBuffer(headerBytes);
         final FrameHeaderFlyweight fragment = new FrameHeaderFlyweight();
@@ -188,6 +185,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
         boolean skipping;
         int bodyExpected;
         int bodyReceived;
+        int bodyHashed;
         Reassembly current;
         // The last dropped frame: its remaining fragments are skipped without counting again.
         boolean skipValid;
@@ -282,13 +280,15 @@ final class FrameReceiver implements ControlledFragmentHandler {
             }
             bodyExpected = fragmentLength;
             bodyReceived = 0;
-            mac.reset();
-            mac.update(headerBytes, 0, HMAC_OFFSET);
-            mac.update(headerBytes, HMAC_OFFSET + HMAC_LENGTH, headerLength - HMAC_OFFSET - HMAC_LENGTH);
+            bodyHashed = 0;
+            mac.begin(headerBytes, headerLength);
             return headerLength;
         }
 
-        /** Copies body bytes from the term into the vector (the one copy), updating HMAC and CRC. */
+        /**
+         * Copies body bytes from the term into the vector (the one copy), updating the CRC, and the MAC with the NH
+         * blocks this completes (read from the vector while they are in cache).
+         */
         void body(DirectBuffer buffer, int offset, int length) {
             if (length == 0) {
                 return;
@@ -304,26 +304,31 @@ final class FrameReceiver implements ControlledFragmentHandler {
             ByteBuffer bytes = r.targetBytes;
             bytes.clear().position(at).limit(at + length);
             r.crc.update(bytes);
-            bytes.position(at);
-            mac.update(bytes);
             bodyReceived += length;
+            int whole = (bodyReceived - bodyHashed) & -NhHash.BLOCK_BYTES;
+            if (whole > 0) {
+                bytes.clear();
+                mac.update(bytes, (int) fragment.fragmentOffset() + bodyHashed, whole);
+                bodyHashed += whole;
+            }
         }
 
-        /** Checks the fragment's length and HMAC; returns the frame when this was its last fragment. */
+        /** Checks the fragment's length and MAC; returns the frame when this was its last fragment. */
         Object endFragment() {
             if (bodyReceived < bodyExpected) {
                 return dropFrame(DropReason.TRUNCATED);
             }
-            try {
-                mac.doFinal(macOut, 0);
-            } catch (ShortBufferException e) {
-                throw new IllegalStateException(e);
+            Reassembly r = current;
+            ByteBuffer bytes = r.targetBytes;
+            bytes.clear();
+            mac.finish(bytes, (int) fragment.fragmentOffset() + bodyHashed, bodyReceived - bodyHashed, macOut, 0);
+            int difference = 0;
+            for (int i = 0; i < MAC_LENGTH; i++) { // constant time, no copy
+                difference |= macOut[i] ^ headerBytes[MAC_OFFSET + i];
             }
-            if (!MessageDigest.isEqual(macOut, Arrays.copyOfRange(headerBytes, HMAC_OFFSET,
-                    HMAC_OFFSET + HMAC_LENGTH))) {
+            if (difference != 0) {
                 return dropFrame(DropReason.BAD_HMAC);
             }
-            Reassembly r = current;
             r.nextIndex++;
             r.nextOffset += bodyExpected;
             if (r.nextIndex < r.fragmentCount) {
