@@ -17,9 +17,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +44,6 @@ final class FrameReceiver implements ControlledFragmentHandler {
     private final byte expectedType;
     private final long expectedLength;
     private final byte expectedDtype;
-    private final DataType dataType;
     private final int elementSize;
     private final String runId;
     private final byte[] runIdBytes;
@@ -55,6 +52,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
     private final Sink sink;
     private final long reassemblyTimeoutNs;
     private final Int2ObjectHashMap<ImageState> images = new Int2ObjectHashMap<>();
+    private final ReceiveArrays arrays;
     private final FrameHeaderFlyweight view = new FrameHeaderFlyweight();
     private final byte[] macOut = new byte[MAC_LENGTH];
     private Object pending;
@@ -63,7 +61,6 @@ final class FrameReceiver implements ControlledFragmentHandler {
                   DataPlaneStats stats, Sink sink, long reassemblyTimeoutNs) {
         this.expectedType = expectedType;
         this.expectedLength = expectedLength;
-        this.dataType = dataType;
         this.expectedDtype = dataType == DataType.DOUBLE ? DTYPE_FLOAT64 : DTYPE_FLOAT32;
         this.elementSize = elementSize(expectedDtype);
         this.runId = runId;
@@ -72,6 +69,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
         this.stats = stats;
         this.sink = sink;
         this.reassemblyTimeoutNs = reassemblyTimeoutNs;
+        this.arrays = new ReceiveArrays(dataType, expectedLength);
     }
 
     /** True while a verified frame waits for the sink to take it. */
@@ -251,7 +249,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
                 current = null;
                 Reassembly r;
                 try {
-                    r = Reassembly.start(fragment, headerLength, elements, dataType, elementSize);
+                    r = Reassembly.start(fragment, headerLength, elements, arrays, elementSize);
                 } catch (RuntimeException | OutOfMemoryError e) {
                     // No memory for the vector: this frame is lost, the stream goes on.
                     stats.onReassemblyFailure();
@@ -408,7 +406,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
         int nextIndex;
         long nextOffset;
 
-        private Reassembly(FrameHeaderFlyweight h, int headerLength, long elements, DataType dataType, int size) {
+        private Reassembly(FrameHeaderFlyweight h, int headerLength, long elements, ReceiveArrays arrays, int size) {
             type = h.type();
             sequence = h.sequence();
             phiVersion = h.phiVersion();
@@ -419,20 +417,18 @@ final class FrameReceiver implements ControlledFragmentHandler {
             h.getBytes(VARIABLE_OFFSET, variablePart);
             outerLoss = h.outerLoss();
             pairs = h.pairs();
-            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                vector = Nd4j.createUninitialized(dataType, elements);
-            }
+            vector = arrays.create();
             targetBytes = vector.data().asNio().duplicate();
             target = new UnsafeBuffer(targetBytes, 0, (int) totalBytes);
         }
 
         /** Starts a reassembly at fragment 0, or returns null when the variable part does not parse. */
-        static Reassembly start(FrameHeaderFlyweight h, int headerLength, long elements, DataType dataType,
+        static Reassembly start(FrameHeaderFlyweight h, int headerLength, long elements, ReceiveArrays arrays,
                                 int size) {
             if (h.fragmentOffset() != 0 || elements * size > Integer.MAX_VALUE) {
                 return null;
             }
-            Reassembly r = new Reassembly(h, headerLength, elements, dataType, size);
+            Reassembly r = new Reassembly(h, headerLength, elements, arrays, size);
             if (!r.parseVariablePart()) {
                 r.release();
                 return null;
