@@ -36,7 +36,7 @@ abstract class NhHash {
 
     /** keys[j][w]: word w of key j. */
     final int[][] keys;
-    private final ByteBuffer padded = ByteBuffer.allocate(BLOCK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer padded = ByteBuffer.allocateDirect(BLOCK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
 
     NhHash(int[][] keys) {
         this.keys = keys;
@@ -89,8 +89,10 @@ abstract class NhHash {
         }
         padded.clear();
         padded.put(0, in, offset, length);
-        java.util.Arrays.fill(padded.array(), length, BLOCK_BYTES, (byte) 0);
-        Scalar.block(keys, padded, 0, out, outOffset);
+        for (int i = length; i < BLOCK_BYTES; i++) {
+            padded.put(i, (byte) 0);
+        }
+        blocks(padded, 0, 1, out, outOffset);
     }
 
     /** The reference implementation: one pass over each block, four sums. */

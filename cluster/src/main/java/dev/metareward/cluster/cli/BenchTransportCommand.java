@@ -120,12 +120,13 @@ final class BenchTransportCommand implements Callable<Integer> {
         sb.append(String.format("%nbench transport: Aeron UDP loopback, two embedded media drivers in one JVM, "
                         + "term-length %d, mtu %d, %d processors, %s; medians of %d x %.1f s%n", termLength, mtu,
                 Runtime.getRuntime().availableProcessors(), LocalDate.now(), repeats, seconds));
-        sb.append(String.format("%-10s %10s %6s %12s %10s %12s %10s %9s%n", "frame", "bytes", "frags", "frames/s",
-                "MB/s", "raw frames/s", "raw MB/s", "ours/raw"));
+        sb.append(String.format("%-10s %10s %6s %12s %10s %12s %10s %9s %11s %11s%n", "frame", "bytes", "frags",
+                "frames/s", "MB/s", "raw frames/s", "raw MB/s", "ours/raw", "CPU us/fr", "raw CPU us"));
         for (TransportBenchmark.Result r : results) {
-            sb.append(String.format("%-10s %10d %6d %12.0f %10.1f %12.0f %10.1f %8.2fx%n", r.c().name(),
+            sb.append(String.format("%-10s %10d %6d %12.0f %10.1f %12.0f %10.1f %8.2fx %11.0f %11.0f%n", r.c().name(),
                     r.c().bytes(), r.fragmentsPerFrame(), r.ours().framesPerSecond(), r.ours().megabytesPerSecond(),
-                    r.raw().framesPerSecond(), r.raw().megabytesPerSecond(), r.ratio()));
+                    r.raw().framesPerSecond(), r.raw().megabytesPerSecond(), r.ratio(), r.ours().cpuMicrosPerFrame(),
+                    r.raw().cpuMicrosPerFrame()));
         }
         sb.append(String.format("ours: MAC + CRC32C checked, one copy into a new INDArray per frame; raw: no "
                 + "framing, no copy out of the term. Target: ours/raw >= %.1f%n", TARGET_RATIO));
@@ -157,6 +158,8 @@ final class BenchTransportCommand implements Callable<Integer> {
             row.put("raw_frames_per_s", r.raw().framesPerSecond());
             row.put("raw_mb_per_s", r.raw().megabytesPerSecond());
             row.put("ratio", r.ratio());
+            row.put("cpu_us_per_frame", r.ours().cpuMicrosPerFrame());
+            row.put("raw_cpu_us_per_frame", r.raw().cpuMicrosPerFrame());
             rows.add(row);
             minRatio = Math.min(minRatio, r.ratio());
         }
