@@ -11,8 +11,8 @@ import org.agrona.BitUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Writes the headers of one frame's fragments into a reused buffer and signs header + body ({@link FrameMac}, keyed by the run secret). Not
- * thread-safe: one per publisher, used under its lock.
+ * Writes the headers of one frame's fragments into a reused buffer and signs header + body ({@link FrameMac}, keyed
+ * by the run secret). Not thread-safe: one per publisher, used under its lock.
  */
 final class FrameEncoder {
 
@@ -79,8 +79,8 @@ final class FrameEncoder {
     }
 
     /**
-     * Writes one fragment's fields and its MAC ({@link FrameMac}) over header and {@code body} (the fragment's bytes: position to
-     * limit, left unchanged).
+     * Writes one fragment's fields and its MAC ({@link FrameMac}) over header and {@code body} (the fragment's
+     * bytes: position to limit, left unchanged).
      */
     void fragment(int index, int count, long byteOffset, ByteBuffer body) {
         int length = body.remaining();
