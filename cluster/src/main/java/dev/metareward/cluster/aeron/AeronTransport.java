@@ -197,6 +197,12 @@ public final class AeronTransport implements Transport {
         LOG.debug("data plane of node {} up: driver dir {}, {} logs of term {}", local.name(), dir, logs, term);
     }
 
+    /**
+     * Receiver window and socket buffers of the embedded driver (Aeron's defaults: 128 KiB, about four tiny phi
+     * frames in flight). Linux caps the socket buffers at net.core.rmem_max / wmem_max (Aeron warns when lower).
+     */
+    static final int RECEIVER_WINDOW_BYTES = 2 * 1024 * 1024;
+
     /** The embedded driver's settings: one shared thread that sleeps up to 1 ms when idle (2-core boxes). */
     static MediaDriver.Context driverContext(String dir, int termLength, int mtu) {
         return new MediaDriver.Context()
@@ -211,6 +217,9 @@ public final class AeronTransport implements Transport {
                 .mtuLength(mtu)
                 .ipcMtuLength(mtu)
                 .termBufferSparseFile(true)
+                .initialWindowLength(Math.min(RECEIVER_WINDOW_BYTES, termLength / 2))
+                .socketRcvbufLength(RECEIVER_WINDOW_BYTES)
+                .socketSndbufLength(RECEIVER_WINDOW_BYTES)
                 .errorHandler(t -> LOG.warn("data plane (media driver): {}", t.toString()));
     }
 
