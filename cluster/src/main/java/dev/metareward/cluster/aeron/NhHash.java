@@ -104,12 +104,16 @@ abstract class NhHash {
 
         @Override
         void blocks(ByteBuffer in, int offset, int blocks, ByteBuffer out, int outOffset) {
+            ByteBuffer le = in.order() == ByteOrder.LITTLE_ENDIAN ? in : in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer o = out.order() == ByteOrder.LITTLE_ENDIAN ? out
+                    : out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             for (int b = 0; b < blocks; b++) {
-                block(keys, in, offset + b * BLOCK_BYTES, out, outOffset + b * DIGEST_BYTES);
+                block(keys, le, offset + b * BLOCK_BYTES, o, outOffset + b * DIGEST_BYTES);
             }
         }
 
-        static void block(int[][] keys, ByteBuffer in, int offset, ByteBuffer out, int outOffset) {
+        /** One block; {@code in} and {@code out} little-endian. */
+        private static void block(int[][] keys, ByteBuffer le, int offset, ByteBuffer o, int outOffset) {
             int[] k0 = keys[0];
             int[] k1 = keys[1];
             int[] k2 = keys[2];
@@ -118,7 +122,6 @@ abstract class NhHash {
             long a1 = 0;
             long a2 = 0;
             long a3 = 0;
-            ByteBuffer le = in.order() == ByteOrder.LITTLE_ENDIAN ? in : in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             for (int w = 0; w < BLOCK_WORDS; w += 2) {
                 int lo = le.getInt(offset + w * 4);
                 int hi = le.getInt(offset + w * 4 + 4);
@@ -127,8 +130,6 @@ abstract class NhHash {
                 a2 += ((lo + k2[w]) & 0xFFFF_FFFFL) * ((hi + k2[w + 1]) & 0xFFFF_FFFFL);
                 a3 += ((lo + k3[w]) & 0xFFFF_FFFFL) * ((hi + k3[w + 1]) & 0xFFFF_FFFFL);
             }
-            ByteBuffer o = out.order() == ByteOrder.LITTLE_ENDIAN ? out
-                    : out.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             o.putLong(outOffset, a0).putLong(outOffset + 8, a1).putLong(outOffset + 16, a2)
                     .putLong(outOffset + 24, a3);
         }
