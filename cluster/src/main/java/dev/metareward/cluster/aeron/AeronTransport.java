@@ -19,7 +19,6 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.exceptions.DriverTimeoutException;
 import java.lang.ref.Reference;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,10 +46,11 @@ import org.slf4j.LoggerFactory;
  * coordinator-role node whose phi arrived last (the live coordinator, wherever the singleton runs), and
  * {@code aeron:ipc} when everything is in one JVM.
  *
- * <p>Frames are signed (HMAC-SHA256 under the run secret) and checksummed (CRC32C); vectors larger than one fragment
- * are split and reassembled. Receiving runs on one Agrona agent thread that sleeps when idle; it verifies every frame
- * and delivers only verified ones, counting the rest in {@link #stats()}. Publishing runs on the caller's thread: one
- * copy from the ND4J buffer into the Aeron term, every offer result handled with a bounded retry and mapped to a
+ * <p>Frames are signed ({@link FrameMac}: HMAC-SHA256 over the header and an NH digest of the body, keyed by the run
+ * secret) and checksummed (CRC32C); vectors larger than one fragment are split and reassembled. Receiving runs on
+ * one Agrona agent thread that sleeps when idle; it verifies every frame and delivers only verified ones, counting
+ * the rest in {@link #stats()}. Publishing runs on the caller's thread: one copy from the ND4J buffer into the Aeron
+ * term, every offer result handled with a bounded retry and mapped to a
  * {@link PublishResult}.
  *
  * <p>Thread-safe. {@link #close()} closes the agent, the Aeron client and the embedded media driver (and deletes its
@@ -198,6 +198,12 @@ public final class AeronTransport implements Transport {
         LOG.debug("data plane of node {} up: driver dir {}, {} logs of term {}", local.name(), dir, logs, term);
     }
 
+    /**
+     * Receiver window and socket buffers of the embedded driver (Aeron's defaults: 128 KiB, about four tiny phi
+     * frames in flight). Linux caps the socket buffers at net.core.rmem_max / wmem_max (Aeron warns when lower).
+     */
+    static final int RECEIVER_WINDOW_BYTES = 2 * 1024 * 1024;
+
     /** The embedded driver's settings: one shared thread that sleeps up to 1 ms when idle (2-core boxes). */
     static MediaDriver.Context driverContext(String dir, int termLength, int mtu) {
         return new MediaDriver.Context()
@@ -212,6 +218,9 @@ public final class AeronTransport implements Transport {
                 .mtuLength(mtu)
                 .ipcMtuLength(mtu)
                 .termBufferSparseFile(true)
+                .initialWindowLength(Math.min(RECEIVER_WINDOW_BYTES, termLength / 2))
+                .socketRcvbufLength(RECEIVER_WINDOW_BYTES)
+                .socketSndbufLength(RECEIVER_WINDOW_BYTES)
                 .errorHandler(t -> LOG.warn("data plane (media driver): {}", t.toString()));
     }
 
@@ -318,12 +327,11 @@ public final class AeronTransport implements Transport {
             return PublishResult.CLOSED;
         }
         requireShape(frame.runId(), frame.vector(), "contribution");
-        ByteBuffer body = FramePublisher.bytesOf(frame.vector());
         byte[] position = frame.dataPosition() == null ? new byte[0] : frame.dataPosition();
         try {
             int live = settings.ipc() ? 0 : liveCoordinator;
             if (live >= 0) {
-                return publishContribution(contributionPublishers.get(live), frame, position, body);
+                return publishContribution(contributionPublishers.get(live), frame, position);
             }
             // No phi yet, so the live coordinator is unknown: every connected coordinator-role node gets the frame.
             boolean accepted = false;
@@ -332,7 +340,7 @@ public final class AeronTransport implements Transport {
                 if (!publisher.isConnected()) {
                     continue;
                 }
-                PublishResult result = publishContribution(publisher, frame, position, body);
+                PublishResult result = publishContribution(publisher, frame, position);
                 switch (result) {
                     case ACCEPTED -> accepted = true;
                     case CLOSED -> {
@@ -351,11 +359,10 @@ public final class AeronTransport implements Transport {
         }
     }
 
-    private PublishResult publishContribution(FramePublisher publisher, ContributionFrame frame, byte[] position,
-                                              ByteBuffer body) {
+    private PublishResult publishContribution(FramePublisher publisher, ContributionFrame frame, byte[] position) {
         return publisher.publish(TYPE_CONTRIBUTION, dtype, frame.vector().length(), frame.phiVersion(),
                 frame.sequence(), frame.checksum(), frame.outerLoss(), frame.pairs(), frame.domain(), position,
-                Set.of(), body.duplicate());
+                Set.of(), frame.vector());
     }
 
     /**
@@ -389,10 +396,9 @@ public final class AeronTransport implements Transport {
                     + "role and cannot broadcast phi");
         }
         requireShape(frame.runId(), frame.vector(), "phi");
-        ByteBuffer body = FramePublisher.bytesOf(frame.vector());
         try {
             return phiPublisher.publish(TYPE_PHI, dtype, frame.vector().length(), frame.version(), frame.sequence(),
-                    frame.checksum(), 0.0, 0, "", null, frame.awaitedDomains(), body);
+                    frame.checksum(), 0.0, 0, "", null, frame.awaitedDomains(), frame.vector());
         } finally {
             Reference.reachabilityFence(frame);
         }

@@ -4,44 +4,33 @@ import static dev.metareward.cluster.aeron.FrameHeaderFlyweight.*;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.util.Collection;
 import java.util.List;
 import java.util.TreeSet;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.agrona.BitUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Writes the headers of one frame's fragments into a reused buffer and signs header + body with the run secret. Not
- * thread-safe: one per publisher, used under its lock.
+ * Writes the headers of one frame's fragments into a reused buffer and signs header + body ({@link FrameMac}, keyed
+ * by the run secret). Not thread-safe: one per publisher, used under its lock.
  */
 final class FrameEncoder {
-
-    static final String HMAC_ALGORITHM = "HmacSHA256";
 
     private final byte[] headerBytes = new byte[MAX_HEADER_LENGTH];
     private final UnsafeBuffer headerBuffer = new UnsafeBuffer(headerBytes);
     private final FrameHeaderFlyweight header = new FrameHeaderFlyweight();
-    private final Mac mac;
+    private final FrameMac mac;
     private final byte[] runIdBytes;
     private int headerLength;
 
     FrameEncoder(RunSecret secret, String runId) {
-        this.mac = newMac(secret);
-        this.runIdBytes = runId.getBytes(StandardCharsets.UTF_8);
-        header.wrap(headerBuffer);
+        this(FrameMac.Keys.derive(secret), runId);
     }
 
-    static Mac newMac(RunSecret secret) {
-        try {
-            Mac m = Mac.getInstance(HMAC_ALGORITHM);
-            m.init(new SecretKeySpec(secret.bytes(), HMAC_ALGORITHM));
-            return m;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("this JVM cannot compute " + HMAC_ALGORITHM + ": " + e, e);
-        }
+    FrameEncoder(FrameMac.Keys keys, String runId) {
+        this.mac = new FrameMac(keys);
+        this.runIdBytes = runId.getBytes(StandardCharsets.UTF_8);
+        header.wrap(headerBuffer);
     }
 
     /** The buffer holding the header written last ({@link #headerLength()} bytes). */
@@ -54,7 +43,7 @@ final class FrameEncoder {
     }
 
     /**
-     * Writes the fields every fragment of the frame shares, and the variable part. Fragment fields and the HMAC are
+     * Writes the fields every fragment of the frame shares, and the variable part. Fragment fields and the MAC are
      * written by {@link #fragment}.
      *
      * @return the header length
@@ -90,8 +79,8 @@ final class FrameEncoder {
     }
 
     /**
-     * Writes one fragment's fields and its HMAC over header and {@code body} (the fragment's bytes: position to
-     * limit, left unchanged).
+     * Writes one fragment's fields and its MAC ({@link FrameMac}) over header and {@code body} (the fragment's
+     * bytes: position to limit, left unchanged).
      */
     void fragment(int index, int count, long byteOffset, ByteBuffer body) {
         int length = body.remaining();
@@ -100,17 +89,8 @@ final class FrameEncoder {
     }
 
     private void sign(ByteBuffer body) {
-        mac.reset();
-        mac.update(headerBytes, 0, HMAC_OFFSET);
-        mac.update(headerBytes, HMAC_OFFSET + HMAC_LENGTH, headerLength - HMAC_OFFSET - HMAC_LENGTH);
-        int position = body.position();
-        mac.update(body);
-        body.position(position);
-        try {
-            mac.doFinal(headerBytes, HMAC_OFFSET);
-        } catch (javax.crypto.ShortBufferException e) {
-            throw new IllegalStateException(e);
-        }
+        mac.begin(headerBytes, headerLength);
+        mac.finish(body, body.position(), body.remaining(), headerBytes, MAC_OFFSET);
     }
 
     private int putBytes(int at, byte[] bytes, String what) {

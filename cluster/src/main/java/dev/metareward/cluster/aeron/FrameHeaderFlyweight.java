@@ -11,7 +11,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <pre>
  *   0  int     magic               "MRDP"
- *   4  short   version             1
+ *   4  short   version             2
  *   6  byte    type                1 contribution, 2 phi
  *   7  byte    dtype               1 float32, 2 float64
  *   8  short   header length       fixed part + variable part, a multiple of 8, at most 1024
@@ -25,7 +25,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *  48  long    sequence            contribution: per-domain sequence; phi: broadcast sequence
  *  56  int     vector CRC32C       of the whole vector (VectorChecksum)
  *  60  int     reserved            0
- *  64  32 B    HMAC-SHA256         over bytes [0, 64) + [96, header length) + body
+ *  64  32 B    MAC                 HMAC-SHA256 over bytes [0, 64) + [96, header length) + NH digest of the body
+ *                                   (FrameMac)
  *  96  double  outer loss          contribution; 0 for phi
  * 104  int     pairs               contribution; 0 for phi
  * 108  int     reserved            0
@@ -38,7 +39,7 @@ public final class FrameHeaderFlyweight extends UnsafeBuffer {
     /** "MRDP" (MetaReward Data Plane) read as a little-endian int. */
     public static final int MAGIC = 'M' | 'R' << 8 | 'D' << 16 | 'P' << 24;
     /** The format version this build writes and reads. */
-    public static final short VERSION = 1;
+    public static final short VERSION = 2;
     /** Type of a contribution frame (worker to coordinator). */
     public static final byte TYPE_CONTRIBUTION = 1;
     /** Type of a phi broadcast (coordinator to every node). */
@@ -74,10 +75,10 @@ public final class FrameHeaderFlyweight extends UnsafeBuffer {
     public static final int SEQUENCE_OFFSET = 48;
     /** Offset of the vector's CRC32C (unsigned int). */
     public static final int CRC_OFFSET = 56;
-    /** Offset of the HMAC-SHA256 (32 bytes). */
-    public static final int HMAC_OFFSET = 64;
-    /** Length of the HMAC-SHA256. */
-    public static final int HMAC_LENGTH = 32;
+    /** Offset of the fragment's MAC (32 bytes, {@link FrameMac}). */
+    public static final int MAC_OFFSET = 64;
+    /** Length of the MAC. */
+    public static final int MAC_LENGTH = 32;
     /** Offset of a contribution's outer loss (double). */
     public static final int OUTER_LOSS_OFFSET = 96;
     /** Offset of a contribution's pair count (int). */

@@ -74,32 +74,37 @@ final class FramePublisher implements AutoCloseable {
     }
 
     /**
-     * Sends one frame.
+     * Sends one frame. A refusal (closed, not connected, back-pressured) is decided before anything is encoded, so a
+     * caller retrying a back-pressured frame costs next to nothing per attempt.
      *
-     * @param body the vector's bytes, little-endian, position 0 to limit (a direct view of the ND4J buffer)
+     * @param vector the vector; its bytes are sent little-endian, read in place when it is contiguous
      */
     synchronized PublishResult publish(byte type, byte dtype, long elementCount, long phiVersion, long sequence,
                                        long crc, double outerLoss, int pairs, String domain, byte[] dataPosition,
-                                       Collection<String> awaitedDomains, ByteBuffer body) {
+                                       Collection<String> awaitedDomains, INDArray vector) {
         if (closed) {
             return PublishResult.CLOSED;
         }
-        int headerLength = encoder.begin(type, dtype, elementCount, phiVersion, sequence, crc, outerLoss, pairs,
-                domain, type == TYPE_CONTRIBUTION ? dataPosition : null, awaitedDomains);
-        int totalBytes = body.remaining();
+        long vectorBytes = vector.length() * vector.data().getElementSize();
         int chunk = fragmentBodyBytes();
-        int count = Math.max(1, (totalBytes + chunk - 1) / chunk);
-        long wireBytes = totalBytes + (long) count * headerLength;
+        int count = (int) Math.max(1, (vectorBytes + chunk - 1) / chunk);
         if (!publication.isConnected()) {
             stats.onNotConnected();
             return PublishResult.NOT_CONNECTED;
         }
-        // A frame that fits the publication window goes out whole or not at all (no half-sent frames).
-        long estimate = wireBytes + (wireBytes / 1024 + count) * 32;
+        // A frame that fits the publication window goes out whole or not at all (no half-sent frames). Estimated
+        // with the longest header, before the real one is written.
+        long maxWireBytes = vectorBytes + (long) count * FrameHeaderFlyweight.MAX_HEADER_LENGTH;
+        long estimate = maxWireBytes + (maxWireBytes / 1024 + count) * 32;
         if (estimate <= termLength / 2 && publication.availableWindow() < estimate) {
             stats.onBackPressure();
             return PublishResult.BACK_PRESSURED;
         }
+        ByteBuffer body = bytesOf(vector);
+        int headerLength = encoder.begin(type, dtype, elementCount, phiVersion, sequence, crc, outerLoss, pairs,
+                domain, type == TYPE_CONTRIBUTION ? dataPosition : null, awaitedDomains);
+        int totalBytes = body.remaining();
+        long wireBytes = totalBytes + (long) count * headerLength;
         UnsafeBuffer header = encoder.headerBuffer();
         int base = body.position();
         for (int i = 0; i < count; i++) {

@@ -9,29 +9,24 @@ import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.Header;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.zip.CRC32C;
-import javax.crypto.Mac;
-import javax.crypto.ShortBufferException;
 import org.agrona.DirectBuffer;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the frames of one subscription: verifies each fragment (structure, shape, run id, HMAC), copies its body
+ * Reads the frames of one subscription: verifies each fragment (structure, shape, run id, MAC), copies its body
  * straight from the Aeron term into the vector being reassembled (the one receive-side copy), checks the CRC32C of
  * the whole vector and hands verified frames to its {@link Sink}. Bad frames are dropped and counted by
  * {@link DropReason}; they never reach the sink. Aeron fragments of one message arrive in order per image, so the
- * header, HMAC and CRC are computed incrementally as the fragments pass. Used by one thread (the data-plane agent).
+ * header, MAC and CRC are computed incrementally as the fragments pass. Used by one thread (the data-plane agent).
  */
 final class FrameReceiver implements ControlledFragmentHandler {
 
@@ -49,32 +44,32 @@ final class FrameReceiver implements ControlledFragmentHandler {
     private final byte expectedType;
     private final long expectedLength;
     private final byte expectedDtype;
-    private final DataType dataType;
     private final int elementSize;
     private final String runId;
     private final byte[] runIdBytes;
-    private final RunSecret secret;
+    private final FrameMac.Keys macKeys;
     private final DataPlaneStats stats;
     private final Sink sink;
     private final long reassemblyTimeoutNs;
     private final Int2ObjectHashMap<ImageState> images = new Int2ObjectHashMap<>();
+    private final ReceiveArrays arrays;
     private final FrameHeaderFlyweight view = new FrameHeaderFlyweight();
-    private final byte[] macOut = new byte[HMAC_LENGTH];
+    private final byte[] macOut = new byte[MAC_LENGTH];
     private Object pending;
 
     FrameReceiver(byte expectedType, long expectedLength, DataType dataType, String runId, RunSecret secret,
                   DataPlaneStats stats, Sink sink, long reassemblyTimeoutNs) {
         this.expectedType = expectedType;
         this.expectedLength = expectedLength;
-        this.dataType = dataType;
         this.expectedDtype = dataType == DataType.DOUBLE ? DTYPE_FLOAT64 : DTYPE_FLOAT32;
         this.elementSize = elementSize(expectedDtype);
         this.runId = runId;
         this.runIdBytes = runId.getBytes(StandardCharsets.UTF_8);
-        this.secret = secret;
+        this.macKeys = FrameMac.Keys.derive(secret);
         this.stats = stats;
         this.sink = sink;
         this.reassemblyTimeoutNs = reassemblyTimeoutNs;
+        this.arrays = new ReceiveArrays(dataType, expectedLength);
     }
 
     /** True while a verified frame waits for the sink to take it. */
@@ -180,7 +175,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
 
     /** Per-image state: the fragment being read and the vector being reassembled. */
     private final class ImageState {
-        final Mac mac = FrameEncoder.newMac(secret);
+        final FrameMac mac = new FrameMac(macKeys);
         final byte[] headerBytes = new byte[MAX_HEADER_LENGTH];
         final UnsafeBuffer headerBuffer = new UnsafeBuffer(headerBytes);
         final FrameHeaderFlyweight fragment = new FrameHeaderFlyweight();
@@ -188,6 +183,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
         boolean skipping;
         int bodyExpected;
         int bodyReceived;
+        int bodyHashed;
         Reassembly current;
         // The last dropped frame: its remaining fragments are skipped without counting again.
         boolean skipValid;
@@ -253,7 +249,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
                 current = null;
                 Reassembly r;
                 try {
-                    r = Reassembly.start(fragment, headerLength, elements, dataType, elementSize);
+                    r = Reassembly.start(fragment, headerLength, elements, arrays, elementSize);
                 } catch (RuntimeException | OutOfMemoryError e) {
                     // No memory for the vector: this frame is lost, the stream goes on.
                     stats.onReassemblyFailure();
@@ -282,13 +278,15 @@ final class FrameReceiver implements ControlledFragmentHandler {
             }
             bodyExpected = fragmentLength;
             bodyReceived = 0;
-            mac.reset();
-            mac.update(headerBytes, 0, HMAC_OFFSET);
-            mac.update(headerBytes, HMAC_OFFSET + HMAC_LENGTH, headerLength - HMAC_OFFSET - HMAC_LENGTH);
+            bodyHashed = 0;
+            mac.begin(headerBytes, headerLength);
             return headerLength;
         }
 
-        /** Copies body bytes from the term into the vector (the one copy), updating HMAC and CRC. */
+        /**
+         * Copies body bytes from the term into the vector (the one copy), updating the CRC, and the MAC with the NH
+         * blocks this completes (read from the vector while they are in cache).
+         */
         void body(DirectBuffer buffer, int offset, int length) {
             if (length == 0) {
                 return;
@@ -304,26 +302,31 @@ final class FrameReceiver implements ControlledFragmentHandler {
             ByteBuffer bytes = r.targetBytes;
             bytes.clear().position(at).limit(at + length);
             r.crc.update(bytes);
-            bytes.position(at);
-            mac.update(bytes);
             bodyReceived += length;
+            int whole = (bodyReceived - bodyHashed) & -NhHash.BLOCK_BYTES;
+            if (whole > 0) {
+                bytes.clear();
+                mac.update(bytes, (int) fragment.fragmentOffset() + bodyHashed, whole);
+                bodyHashed += whole;
+            }
         }
 
-        /** Checks the fragment's length and HMAC; returns the frame when this was its last fragment. */
+        /** Checks the fragment's length and MAC; returns the frame when this was its last fragment. */
         Object endFragment() {
             if (bodyReceived < bodyExpected) {
                 return dropFrame(DropReason.TRUNCATED);
             }
-            try {
-                mac.doFinal(macOut, 0);
-            } catch (ShortBufferException e) {
-                throw new IllegalStateException(e);
+            Reassembly r = current;
+            ByteBuffer bytes = r.targetBytes;
+            bytes.clear();
+            mac.finish(bytes, (int) fragment.fragmentOffset() + bodyHashed, bodyReceived - bodyHashed, macOut, 0);
+            int difference = 0;
+            for (int i = 0; i < MAC_LENGTH; i++) { // constant time, no copy
+                difference |= macOut[i] ^ headerBytes[MAC_OFFSET + i];
             }
-            if (!MessageDigest.isEqual(macOut, Arrays.copyOfRange(headerBytes, HMAC_OFFSET,
-                    HMAC_OFFSET + HMAC_LENGTH))) {
+            if (difference != 0) {
                 return dropFrame(DropReason.BAD_HMAC);
             }
-            Reassembly r = current;
             r.nextIndex++;
             r.nextOffset += bodyExpected;
             if (r.nextIndex < r.fragmentCount) {
@@ -403,7 +406,7 @@ final class FrameReceiver implements ControlledFragmentHandler {
         int nextIndex;
         long nextOffset;
 
-        private Reassembly(FrameHeaderFlyweight h, int headerLength, long elements, DataType dataType, int size) {
+        private Reassembly(FrameHeaderFlyweight h, int headerLength, long elements, ReceiveArrays arrays, int size) {
             type = h.type();
             sequence = h.sequence();
             phiVersion = h.phiVersion();
@@ -414,20 +417,18 @@ final class FrameReceiver implements ControlledFragmentHandler {
             h.getBytes(VARIABLE_OFFSET, variablePart);
             outerLoss = h.outerLoss();
             pairs = h.pairs();
-            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                vector = Nd4j.createUninitialized(dataType, elements);
-            }
+            vector = arrays.create();
             targetBytes = vector.data().asNio().duplicate();
             target = new UnsafeBuffer(targetBytes, 0, (int) totalBytes);
         }
 
         /** Starts a reassembly at fragment 0, or returns null when the variable part does not parse. */
-        static Reassembly start(FrameHeaderFlyweight h, int headerLength, long elements, DataType dataType,
+        static Reassembly start(FrameHeaderFlyweight h, int headerLength, long elements, ReceiveArrays arrays,
                                 int size) {
             if (h.fragmentOffset() != 0 || elements * size > Integer.MAX_VALUE) {
                 return null;
             }
-            Reassembly r = new Reassembly(h, headerLength, elements, dataType, size);
+            Reassembly r = new Reassembly(h, headerLength, elements, arrays, size);
             if (!r.parseVariablePart()) {
                 r.release();
                 return null;

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The per-run secret that keys the HMAC-SHA256 of every data-plane frame: frames of a process that does not know it
- * (another run, a stray tool) are dropped at the transport boundary.
+ * The per-run secret from which the keys of every data-plane frame's MAC are derived ({@link FrameMac}): frames of a
+ * process that does not know it (another run, a stray tool) are dropped at the transport boundary.
  *
  * <p>Read from a file ({@code cluster.secret-file}) or an environment variable ({@code cluster.secret-env}). The
  * bytes are used as they are, except that one trailing line break of a file is ignored (editors add one). At least

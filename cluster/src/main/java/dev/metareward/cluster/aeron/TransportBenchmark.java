@@ -73,8 +73,10 @@ public final class TransportBenchmark {
      *
      * @param framesPerSecond whole vectors per second (median run)
      * @param megabytesPerSecond vector bytes per second / 1e6 (median run)
+     * @param cpuMicrosPerFrame CPU time of the whole process (sender, receiver, both media drivers) per vector, in
+     *                          microseconds (median run): less sensitive to other load on the machine than the rates
      */
-    public record Throughput(double framesPerSecond, double megabytesPerSecond) {
+    public record Throughput(double framesPerSecond, double megabytesPerSecond, double cpuMicrosPerFrame) {
     }
 
     /**
@@ -93,19 +95,33 @@ public final class TransportBenchmark {
     }
 
     /**
-     * Single-thread speed of the per-byte work our framing adds, measured in the same run: HMAC-SHA256 (done once
-     * by the sender and once by the receiver) and CRC32C (receiver), over a direct buffer of {@code bytes}.
+     * Single-thread speed of the per-byte work our framing adds, measured in the same run: the frame MAC
+     * ({@link FrameMac}: NH + HMAC-SHA256, once by the sender and once by the receiver), CRC32C (receiver), and for
+     * comparison HMAC-SHA256 over the whole body (the MAC of format version 1), over a direct buffer of
+     * {@code bytes}.
      *
+     * @param macMegabytesPerSecond frame MAC MB/s
+     * @param macName the MAC's construction, with the NH implementation in use (SIMD or scalar)
      * @param hmacMegabytesPerSecond HMAC-SHA256 MB/s
      * @param crcMegabytesPerSecond CRC32C MB/s
      */
-    public record PerByteCosts(double hmacMegabytesPerSecond, double crcMegabytesPerSecond) {
+    public record PerByteCosts(double macMegabytesPerSecond, String macName, double hmacMegabytesPerSecond,
+                               double crcMegabytesPerSecond) {
     }
 
     /** Measures {@link PerByteCosts} over {@code bytes} for about {@code seconds} each. */
     public static PerByteCosts perByteCosts(int bytes, double seconds) {
         ByteBuffer buffer = ByteBuffer.allocateDirect(bytes);
-        javax.crypto.Mac mac = FrameEncoder.newMac(RunSecret.of(new byte[32]));
+        FrameMac.Keys keys = FrameMac.Keys.derive(RunSecret.of(new byte[32]));
+        NhHash nh = NhHash.create(keys.nhKey());
+        FrameMac frameMac = new FrameMac(keys, nh);
+        byte[] header = new byte[FrameHeaderFlyweight.FIXED_LENGTH + 16];
+        // C2 compiles the SIMD NH only after ~1 s of calls (until then it runs the slow fallback): warm up longer.
+        double macRate = rate(bytes, seconds, Math.max(seconds, 2.0), () -> {
+            frameMac.begin(header, header.length);
+            frameMac.finish(buffer, 0, bytes, header, FrameHeaderFlyweight.MAC_OFFSET);
+        });
+        javax.crypto.Mac mac = FrameMac.hmac(new byte[32]);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         double hmac = rate(bytes, seconds, () -> {
             buffer.clear();
@@ -116,11 +132,16 @@ public final class TransportBenchmark {
             buffer.clear();
             crc.update(buffer);
         });
-        return new PerByteCosts(hmac, crcRate);
+        String name = FrameMac.NAME + (nh instanceof NhHash.Scalar ? " (scalar NH)" : " (SIMD NH)");
+        return new PerByteCosts(macRate, name, hmac, crcRate);
     }
 
     private static double rate(int bytes, double seconds, Runnable op) {
-        long warm = System.nanoTime() + (long) (seconds * 1e9);
+        return rate(bytes, seconds, seconds, op);
+    }
+
+    private static double rate(int bytes, double seconds, double warmupSeconds, Runnable op) {
+        long warm = System.nanoTime() + (long) (warmupSeconds * 1e9);
         while (System.nanoTime() - warm < 0) {
             op.run(); // until the JIT compiles the SHA-256 / CRC32C intrinsics in
         }
@@ -202,17 +223,25 @@ public final class TransportBenchmark {
             timed(warmupNs, () -> sendRaw(rawPublication, rawBody, chunk), rawBytes::get, c.bytes());
             double[] ours = new double[o.repeats()];
             double[] raw = new double[o.repeats()];
+            double[] oursCpu = new double[o.repeats()];
+            double[] rawCpu = new double[o.repeats()];
             long durationNs = (long) (o.seconds() * 1e9);
             for (int r = 0; r < o.repeats(); r++) {
-                ours[r] = timed(durationNs, () -> sendOurs(w, frame), received::get, 1);
-                raw[r] = timed(durationNs, () -> sendRaw(rawPublication, rawBody, chunk), rawBytes::get, c.bytes());
-                progress.accept(String.format("%s run %d/%d: ours %.0f frames/s, raw %.0f frames/s", c.name(), r + 1,
-                        o.repeats(), ours[r], raw[r]));
+                double[] run = timedWithCpu(durationNs, () -> sendOurs(w, frame), received::get, 1);
+                ours[r] = run[0];
+                oursCpu[r] = run[1];
+                run = timedWithCpu(durationNs, () -> sendRaw(rawPublication, rawBody, chunk), rawBytes::get,
+                        c.bytes());
+                raw[r] = run[0];
+                rawCpu[r] = run[1];
+                progress.accept(String.format("%s run %d/%d: ours %.0f frames/s (%.0f us CPU/frame), raw %.0f "
+                        + "frames/s (%.0f us CPU/frame)", c.name(), r + 1, o.repeats(), ours[r], oursCpu[r], raw[r],
+                        rawCpu[r]));
             }
             double oursMedian = median(ours);
             double rawMedian = median(raw);
-            return new Result(c, fragments, new Throughput(oursMedian, oursMedian * c.bytes() / 1e6),
-                    new Throughput(rawMedian, rawMedian * c.bytes() / 1e6));
+            return new Result(c, fragments, new Throughput(oursMedian, oursMedian * c.bytes() / 1e6,
+                    median(oursCpu)), new Throughput(rawMedian, rawMedian * c.bytes() / 1e6, median(rawCpu)));
         } finally {
             CloseHelper.quietCloseAll(rawAgent, rawSender, rawReceiver, worker, coordinator);
         }
@@ -268,6 +297,27 @@ public final class TransportBenchmark {
             }
         }
         return true;
+    }
+
+    /** {@link #timed}, and the process's CPU time per vector in microseconds: {vectors/s, CPU us/vector}. */
+    private static double[] timedWithCpu(long durationNs, java.util.function.BooleanSupplier send,
+                                         java.util.function.LongSupplier arrivedUnits, long unitsPerVector) {
+        long before = arrivedUnits.getAsLong();
+        long cpuBefore = processCpuNanos();
+        long start = System.nanoTime();
+        double rate = timed(durationNs, send, arrivedUnits, unitsPerVector);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double vectors = Math.max(1, (arrivedUnits.getAsLong() - before) / unitsPerVector);
+        double cpu = (processCpuNanos() - cpuBefore) / 1e3 / Math.max(vectors, rate * seconds);
+        return new double[] {rate, cpu};
+    }
+
+    private static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return 0;
     }
 
     /**

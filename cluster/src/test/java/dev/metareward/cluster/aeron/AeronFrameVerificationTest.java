@@ -121,17 +121,31 @@ class AeronFrameVerificationTest {
         byte[] noise = new byte[300];
         new SplittableRandom(1).nextBytes(noise);
         offer(raw, noise);                                                                        // not ours
+        byte[] headerChanged = whole(SECRET, RUN, TYPE_CONTRIBUTION, v, crc);
+        headerChanged[FrameHeaderFlyweight.PHI_VERSION_OFFSET] ^= 1;                               // header changed
+        offer(raw, headerChanged);
+        byte[] macChanged = whole(SECRET, RUN, TYPE_CONTRIBUTION, v, crc);
+        macChanged[FrameHeaderFlyweight.MAC_OFFSET + 31] ^= (byte) 0x80;                          // MAC changed
+        offer(raw, macChanged);
+        byte[] zeroExtended = java.util.Arrays.copyOf(whole(SECRET, RUN, TYPE_CONTRIBUTION, v, crc),
+                whole(SECRET, RUN, TYPE_CONTRIBUTION, v, crc).length + 4);                        // + 4 zero bytes
+        offer(raw, zeroExtended);
+        byte[] version1 = whole(SECRET, RUN, TYPE_CONTRIBUTION, v, crc);
+        version1[FrameHeaderFlyweight.VERSION_OFFSET] = 1;                                        // format 1
+        offer(raw, version1);
         offer(raw, whole(SECRET, RUN, TYPE_CONTRIBUTION, v, crc));                                // good
 
         await(() -> delivered.size() == 1, () -> "the good frame; " + coordinator.stats());
         DataPlaneStats.Snapshot s = coordinator.stats().snapshot();
-        assertEquals(2, s.drops(DropReason.BAD_HMAC), s.toString());
+        assertEquals(4, s.drops(DropReason.BAD_HMAC), s.toString());
         assertEquals(1, s.drops(DropReason.WRONG_RUN), s.toString());
         assertEquals(1, s.drops(DropReason.BAD_CRC), s.toString());
         assertEquals(2, s.drops(DropReason.TRUNCATED), s.toString());
         assertEquals(1, s.drops(DropReason.WRONG_SHAPE), s.toString());
         assertEquals(1, s.drops(DropReason.BAD_MAGIC), s.toString());
-        assertEquals(8, s.totalDrops(), s.toString());
+        assertEquals(1, s.drops(DropReason.MALFORMED), s.toString());
+        assertEquals(1, s.drops(DropReason.BAD_VERSION), s.toString());
+        assertEquals(12, s.totalDrops(), s.toString());
         sleep(200);
         assertEquals(1, delivered.size(), "only the good frame reaches the handler");
         ContributionFrame good = delivered.get(0);
@@ -219,7 +233,7 @@ class AeronFrameVerificationTest {
         h.wrap(frame);
         ByteBuffer le = ByteBuffer.wrap(frame).order(ByteOrder.LITTLE_ENDIAN);
         assertEquals("MRDP", new String(frame, 0, 4, StandardCharsets.US_ASCII));
-        assertEquals(1, le.getShort(4));
+        assertEquals(2, le.getShort(4));
         assertEquals(TYPE_CONTRIBUTION, frame[6]);
         assertEquals(DTYPE_FLOAT32, frame[7]);
         assertEquals(0, h.headerLength() % 8);
