@@ -10,9 +10,9 @@ import dev.metareward.actors.transport.InProcessTransport;
 import dev.metareward.actors.transport.Transport;
 import dev.metareward.actors.worker.DomainSlot;
 import dev.metareward.actors.worker.WorkerSettings;
-import dev.metareward.config.DeviceSettings;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.bilevel.DomainBatches;
+import dev.metareward.tensors.device.DevicePlacement;
 import dev.metareward.tensors.checkpoint.CheckpointMismatchException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -94,6 +94,7 @@ public final class LocalTrainingRun {
         RunState initial = begin.initial();
         Optional<Path> resumedFrom = begin.resumedFrom();
 
+        DevicePlacement placement = new DevicePlacement(config.device());
         List<RunPlan.Worker> workers = new ArrayList<>();
         for (int i = 0; i < domains.size(); i++) {
             String domain = domains.get(i);
@@ -104,7 +105,7 @@ public final class LocalTrainingRun {
                 batches.restorePosition(resume.position());
                 nextSequence = resume.lastSequence() + 1;
             }
-            WorkerSettings settings = WorkerSettings.of(config, device(config.device(), i));
+            WorkerSettings settings = WorkerSettings.of(config, placement.gpuFor(i));
             workers.add(new RunPlan.Worker(new DomainSlot(batches, nextSequence), settings));
         }
         Transport transport = options.transport().orElseGet(InProcessTransport::new);
@@ -124,13 +125,6 @@ public final class LocalTrainingRun {
         return new LocalTrainingRun(system, result, config.timeouts().contribution());
     }
 
-    /** The GPU of the i-th worker: GPUs are dealt round-robin on CUDA; none on CPU. */
-    private static OptionalInt device(DeviceSettings device, int worker) {
-        if (device.backend() != DeviceSettings.Backend.CUDA || device.gpus().isEmpty()) {
-            return OptionalInt.empty();
-        }
-        return OptionalInt.of(device.gpus().get(worker % device.gpus().size()));
-    }
 
     /** Completes when the run has ended. */
     public CompletionStage<RunResult> result() {

@@ -2,6 +2,8 @@ package dev.metareward.cluster.node;
 
 import dev.metareward.actors.transport.Transport;
 import dev.metareward.cluster.run.PreparedRun;
+import dev.metareward.tensors.device.DevicePlacement;
+import dev.metareward.config.DeviceSettings;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.config.NodeSettings;
 import java.nio.file.Path;
@@ -57,11 +59,10 @@ public final class NodeRuntime {
 
     /** The GPU of the next domain worker started on this node: this node's GPUs dealt round-robin; none on CPU. */
     public OptionalInt nextWorkerDevice() {
-        int index = workersStarted.getAndIncrement();
-        if (self.gpus().isEmpty()) {
-            return OptionalInt.empty();
-        }
-        return OptionalInt.of(self.gpus().get(index % self.gpus().size()));
+        // Built here, not at start: only worker nodes have GPUs (a CUDA node without any is a config error for them).
+        DevicePlacement placement = new DevicePlacement(new DeviceSettings(config().device().backend(), self.gpus(),
+                config().device().engine()));
+        return placement.gpuFor(workersStarted.getAndIncrement());
     }
 
     /** Completes once: how this node's part of the run ended. */
