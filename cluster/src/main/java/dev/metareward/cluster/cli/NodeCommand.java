@@ -7,7 +7,7 @@ import dev.metareward.cluster.aeron.AeronTransport;
 import dev.metareward.cluster.aeron.AeronTransportSettings;
 import dev.metareward.cluster.aeron.RunSecret;
 import dev.metareward.cluster.node.ClusterNode;
-import dev.metareward.cluster.node.NodeRuntime;
+import dev.metareward.cluster.node.BestPhiFile;
 import dev.metareward.cluster.node.RunEnd;
 import dev.metareward.cluster.run.FinalReport;
 import dev.metareward.cluster.run.OuterLossLog;
@@ -15,7 +15,6 @@ import dev.metareward.cluster.run.PreparedRun;
 import dev.metareward.cluster.security.ArterySecurity;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.config.NodeSettings;
-import dev.metareward.tensors.checkpoint.VectorCheckpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -121,20 +120,20 @@ final class NodeCommand implements Callable<Integer> {
         RewardCoordinator.Finished finished = end.finished().orElseThrow();
         long version = finished.state().version();
         INDArray phi = finished.state().phi();
-        Path bestFile = prepared.config().run().outputDir().resolve(NodeRuntime.BEST_PHI_FILE);
+        Path out = prepared.config().run().outputDir();
         if (end.bestVersion().isPresent()) {
             try {
-                phi = VectorCheckpoint.read(bestFile, NodeRuntime.BEST_PHI_KIND, phi.length()).vector().castTo(phi.dataType());
+                phi = BestPhiFile.read(out, phi);
                 LOG.info("meta-test uses the best phi by training-domain PL accuracy: version {}",
                         end.bestVersion().get());
             } catch (IOException | RuntimeException e) {
-                LOG.error("could not read the best phi {} ({}); the meta-test uses the final phi", bestFile,
-                        e.toString());
+                LOG.error("could not read the best phi {} ({}); the meta-test uses the final phi",
+                        BestPhiFile.in(out), e.toString());
             }
         }
         // Read again: coordinators on other nodes (before a fail-over) appended versions this node never saw.
         List<Double> losses;
-        try (OuterLossLog all = OuterLossLog.shared(prepared.config().run().outputDir())) {
+        try (OuterLossLog all = OuterLossLog.shared(out)) {
             losses = all.upTo(version);
         }
         // A cluster coordinator always starts from the newest checkpoint there is; the log says which.

@@ -5,9 +5,7 @@ import dev.metareward.actors.evaluator.Evaluator;
 import dev.metareward.actors.evaluator.EvaluatorSettings;
 import dev.metareward.actors.evaluator.EvaluatorSummary;
 import dev.metareward.actors.run.RunListener;
-import dev.metareward.tensors.checkpoint.VectorCheckpoint;
 import java.io.IOException;
-import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -17,7 +15,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /**
  * The evaluator as a Cluster Singleton on an evaluator-role node: the stream-fed {@link Evaluator} (it takes phi
  * broadcasts from this node's data plane) plus what other nodes may ask of it over the wire. Phi never travels in
- * an actor message: at the end of the run the best phi is written to {@link NodeRuntime#BEST_PHI_FILE} in
+ * an actor message: at the end of the run the best phi is written to {@link BestPhiFile} in
  * run.output-dir (shared storage), and the reply names its version only.
  */
 final class EvaluatorHost {
@@ -86,12 +84,11 @@ final class EvaluatorHost {
         }
         EvaluatorSummary.Best best = summary.best().get();
         try {
-            new VectorCheckpoint(NodeRuntime.BEST_PHI_KIND, best.phi(), Map.of("version", Long.toString(best.result().version()),
-                    "training_pl_accuracy", Double.toString(best.result().trainingPlAccuracy())))
-                    .write(node.bestPhiFile());
+            BestPhiFile.write(node.config().run().outputDir(), best.phi(), best.result().version(),
+                    best.result().trainingPlAccuracy());
         } catch (IOException e) {
             context.getLog().error("could not write the best phi to {}: {}; the report uses the final phi",
-                    node.bestPhiFile(), e.toString());
+                    BestPhiFile.in(node.config().run().outputDir()), e.toString());
             return new Digest(Optional.empty(), Double.NaN, summary.evaluated());
         }
         return new Digest(Optional.of(best.result().version()), best.result().trainingPlAccuracy(),

@@ -6,7 +6,6 @@ import dev.metareward.tensors.device.DevicePlacement;
 import dev.metareward.config.DeviceSettings;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.config.NodeSettings;
-import java.nio.file.Path;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,12 +16,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * land on this node (sharded domain workers, singletons) are built from it by the factories the guardian registers.
  */
 public final class NodeRuntime {
-
-    /** The file in run.output-dir holding the best phi the evaluator found (shared storage in a real cluster). */
-    public static final String BEST_PHI_FILE = "best-phi.ckpt";
-
-    /** The {@code kind} of the best-phi file. */
-    public static final String BEST_PHI_KIND = "best-phi";
 
     private final PreparedRun run;
     private final NodeSettings self;
@@ -52,10 +45,6 @@ public final class NodeRuntime {
         return transport;
     }
 
-    /** Where the evaluator leaves the best phi for the node that writes the report. */
-    public Path bestPhiFile() {
-        return config().run().outputDir().resolve(BEST_PHI_FILE);
-    }
 
     /** The GPU of the next domain worker started on this node: this node's GPUs dealt round-robin; none on CPU. */
     public OptionalInt nextWorkerDevice() {

@@ -10,7 +10,7 @@ import java.util.Optional;
  * @param message what happened, for the log
  * @param finished on the node whose coordinator ended the run: its final state, from which this node writes the
  *                 report; empty on every other node
- * @param bestVersion the version of the best phi the evaluator stored in {@link NodeRuntime#BEST_PHI_FILE}, if any
+ * @param bestVersion the version of the best phi the evaluator stored in {@link BestPhiFile}, if any
  */
 public record RunEnd(Outcome outcome, String message, Optional<RewardCoordinator.Finished> finished,
                      Optional<Long> bestVersion) {
