@@ -8,13 +8,15 @@ package dev.metareward.config;
  * fine-tuning ({@code meta-test} steps, batch and learning rate), so that it differs from the meta-test only in
  * phi and its data.
  *
- * @param dpoBeta the DPO temperature b in -log sigmoid(b [(F(c) - F_ref(c)) - (F(d) - F_ref(d))])
+ * @param dpoBeta     the DPO temperature b in -log sigmoid(b [(F(c) - F_ref(c)) - (F(d) - F_ref(d))])
+ * @param selectEvery model selection on the training domains' evaluation pairs every this many steps (0 = off)
  */
-public record BaselineSettings(OuterSettings rewardModel, OuterSettings dpo, double dpoBeta, OuterSettings hpl) {
+public record BaselineSettings(int selectEvery, OuterSettings rewardModel, OuterSettings dpo, double dpoBeta,
+                               OuterSettings hpl) {
 
     static BaselineSettings read(SettingsReader r) {
         SettingsReader dpo = r.child("dpo");
-        return new BaselineSettings(OuterSettings.read(r.child("reward-model")), OuterSettings.read(dpo),
-                dpo.positive("beta"), OuterSettings.read(r.child("hpl")));
+        return new BaselineSettings(r.intAtLeast("select-every", 0), OuterSettings.read(r.child("reward-model")),
+                OuterSettings.read(dpo), dpo.positive("beta"), OuterSettings.read(r.child("hpl")));
     }
 }

@@ -11,12 +11,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param stepLosses            the training loss of every step on that step's batch (loss_BT, loss_DPO, loss_PL or
  *                              the reward-weighted fine-tuning loss); empty for a row that trains nothing
  * @param refusedSteps          optimizer steps refused because the gradient or the step was non-finite
+ * @param selectedStep          the step whose parameters were kept: the last one, or with model selection the best
+ *                              on the training domains' evaluation pairs (0 = the starting point)
  * @param dataDomains           the domains whose training splits the row learned from, in order
  * @param heldOutPreferences    true when the row saw preference pairs of a held-out domain: it must then be
  *                              evaluated on that domain's evaluation split only, and reported as an oracle row
  */
 public record BaselineResult(String label, INDArray parameters, double[] stepLosses, long refusedSteps,
-                             List<String> dataDomains, boolean heldOutPreferences) {
+                             int selectedStep, List<String> dataDomains, boolean heldOutPreferences) {
 
     public static final String SFT = "SFT";
     public static final String SFT_CONTINUED = "SFT + held-out SFT steps";

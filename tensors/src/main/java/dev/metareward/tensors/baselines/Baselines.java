@@ -1,5 +1,6 @@
 package dev.metareward.tensors.baselines;
 
+import dev.metareward.config.BaselineSettings;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.model.PolicyModel;
@@ -9,9 +10,10 @@ import dev.metareward.tensors.model.RewardModel;
 public record Baselines(RewardModelTrainer rewardModel, RwrFineTuner rwr, DpoTrainer dpo, HplTrainer hpl) {
 
     public static Baselines of(MetarewardConfig config, PolicyModel policy, RewardModel reward, Batcher batcher) {
-        return new Baselines(new RewardModelTrainer(reward, batcher, config.baselines().rewardModel()),
+        BaselineSettings b = config.baselines();
+        return new Baselines(new RewardModelTrainer(reward, batcher, b.rewardModel(), b.selectEvery()),
                 new RwrFineTuner(policy, batcher, config.inner(), config.metaTest()),
-                new DpoTrainer(policy, batcher, config.baselines().dpo(), config.baselines().dpoBeta()),
-                new HplTrainer(policy, batcher, config.baselines().hpl()));
+                new DpoTrainer(policy, batcher, b.dpo(), b.dpoBeta(), b.selectEvery()),
+                new HplTrainer(policy, batcher, b.hpl(), b.selectEvery()));
     }
 }

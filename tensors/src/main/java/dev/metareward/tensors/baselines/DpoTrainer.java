@@ -18,9 +18,14 @@ public final class DpoTrainer {
     private final Batcher batcher;
     private final OuterSettings budget;
     private final double beta;
+    private final int selectEvery;
 
-    /** @param beta the DPO temperature b > 0 */
-    public DpoTrainer(PolicyModel policy, Batcher batcher, OuterSettings budget, double beta) {
+    /**
+     * @param beta        the DPO temperature b > 0
+     * @param selectEvery model selection by PL accuracy on the training domains' evaluation pairs every this many
+     *                    steps (0 = off)
+     */
+    public DpoTrainer(PolicyModel policy, Batcher batcher, OuterSettings budget, double beta, int selectEvery) {
         if (!(beta > 0) || !Double.isFinite(beta)) {
             throw new IllegalArgumentException("the DPO beta must be a finite number > 0 but was " + beta);
         }
@@ -28,6 +33,7 @@ public final class DpoTrainer {
         this.batcher = batcher;
         this.budget = budget;
         this.beta = beta;
+        this.selectEvery = selectEvery;
     }
 
     /**
@@ -39,8 +45,9 @@ public final class DpoTrainer {
         PreferenceDescent.Outcome outcome = PreferenceDescent.run("DPO", reference,
                 PooledData.preferences("DPO", trainingDomains, batcher, seed), budget,
                 (theta, batch) -> DpoLoss.evaluate(policy, theta, batch,
-                        DpoLoss.referenceMargins(policy, reference, batch), beta, true), listener);
+                        DpoLoss.referenceMargins(policy, reference, batch), beta, true),
+                Selection.forPolicy(selectEvery, policy, batcher, trainingDomains), listener);
         return new BaselineResult(BaselineResult.DPO, outcome.parameters(), outcome.stepLosses(), outcome.refusedSteps(),
-                PooledData.names(trainingDomains), false);
+                outcome.selectedStep(), PooledData.names(trainingDomains), false);
     }
 }

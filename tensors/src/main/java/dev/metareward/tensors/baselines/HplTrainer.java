@@ -19,11 +19,17 @@ public final class HplTrainer {
     private final PolicyModel policy;
     private final Batcher batcher;
     private final OuterSettings budget;
+    private final int selectEvery;
 
-    public HplTrainer(PolicyModel policy, Batcher batcher, OuterSettings budget) {
+    /**
+     * @param selectEvery model selection by PL accuracy on the training domains' evaluation pairs every this many
+     *                    steps (0 = off); the held-out domains never select
+     */
+    public HplTrainer(PolicyModel policy, Batcher batcher, OuterSettings budget, int selectEvery) {
         this.policy = policy;
         this.batcher = batcher;
         this.budget = budget;
+        this.selectEvery = selectEvery;
     }
 
     /**
@@ -39,8 +45,9 @@ public final class HplTrainer {
         String label = oracle ? BaselineResult.HPL_TR_TE : BaselineResult.HPL_TR;
         PreferenceDescent.Outcome outcome = PreferenceDescent.run(label, policy.initialParameters(),
                 PooledData.preferences("HPL", domains, batcher, seed), budget,
-                (theta, batch) -> PreferenceLoss.evaluate(policy, theta, batch, true), listener);
+                (theta, batch) -> PreferenceLoss.evaluate(policy, theta, batch, true),
+                Selection.forPolicy(selectEvery, policy, batcher, trainingDomains), listener);
         return new BaselineResult(label, outcome.parameters(), outcome.stepLosses(), outcome.refusedSteps(),
-                PooledData.names(domains), oracle);
+                outcome.selectedStep(), PooledData.names(domains), oracle);
     }
 }

@@ -24,33 +24,49 @@ final class PreferenceDescent {
         PreferenceLoss.Result at(INDArray parameters, PreferenceBatch batch);
     }
 
-    /** The trained parameters (a new array), the loss of every step and the refused steps. */
-    record Outcome(INDArray parameters, double[] stepLosses, long refusedSteps) {
+    /**
+     * The trained parameters (a new array), the loss of every step, the refused steps and the step whose parameters
+     * were kept (the last one without selection; 0 = the starting point).
+     */
+    record Outcome(INDArray parameters, double[] stepLosses, long refusedSteps, int selectedStep) {
     }
 
     private PreferenceDescent() {
     }
 
     static Outcome run(String phase, INDArray start, DomainBatches data, OuterSettings budget, Objective objective,
-                       PhaseListener listener) {
+                       Selection selection, PhaseListener listener) {
         INDArray parameters = start.dup();
         int steps = budget.steps();
         double[] losses = new double[steps];
         if (steps == 0) {
-            return new Outcome(parameters, losses, 0);
+            return new Outcome(parameters, losses, 0, 0);
         }
         OuterOptimizer optimizer = OuterOptimizer.create(budget, parameters.length());
+        Best best = selection.active() ? new Best(parameters.dup(), 0, selection.score().applyAsDouble(parameters)) : null;
         double smoothed = Double.NaN;
-        for (int t = 0; t < steps; t++) {
+        for (int t = 1; t <= steps; t++) {
             PreferenceLoss.Result result = objective.at(parameters, data.nextPreferenceBatch(budget.batch()));
-            losses[t] = result.loss();
+            losses[t - 1] = result.loss();
             optimizer.step(parameters, result.gradient(), 1.0);
             smoothed = Double.isNaN(smoothed) ? result.loss() : 0.9 * smoothed + 0.1 * result.loss();
-            listener.onProgress(phase, t + 1, steps, String.format("loss %.3f", smoothed));
+            if (best != null && (t % selection.every() == 0 || t == steps)) {
+                double score = selection.score().applyAsDouble(parameters);
+                if (score > best.score) {
+                    best = new Best(parameters.dup(), t, score);
+                }
+            }
+            listener.onProgress(phase, t, steps, String.format("loss %.3f", smoothed));
         }
-        LOG.info("{}: {} steps of {} pairs, loss {} -> {} (moving mean), {} refused, {} clipped", phase, steps,
+        LOG.info("{}: {} steps of {} pairs, loss {} -> {} (moving mean), {} refused, {} clipped{}", phase, steps,
                 budget.batch(), String.format("%.4f", losses[0]), String.format("%.4f", smoothed),
-                optimizer.refusedSteps(), optimizer.clippedSteps());
-        return new Outcome(parameters, losses, optimizer.refusedSteps());
+                optimizer.refusedSteps(), optimizer.clippedSteps(), best == null ? ""
+                        : String.format("; kept step %d (selection score %.4f on the training domains' eval pairs)",
+                        best.step, best.score));
+        return best == null ? new Outcome(parameters, losses, optimizer.refusedSteps(), steps)
+                : new Outcome(best.parameters, losses, optimizer.refusedSteps(), best.step);
+    }
+
+    private record Best(INDArray parameters, int step, double score) {
     }
 }

@@ -16,11 +16,14 @@ public final class RewardModelTrainer {
     private final RewardModel reward;
     private final Batcher batcher;
     private final OuterSettings budget;
+    private final int selectEvery;
 
-    public RewardModelTrainer(RewardModel reward, Batcher batcher, OuterSettings budget) {
+    /** @param selectEvery model selection on the training domains' evaluation pairs every this many steps (0 = off) */
+    public RewardModelTrainer(RewardModel reward, Batcher batcher, OuterSettings budget, int selectEvery) {
         this.reward = reward;
         this.batcher = batcher;
         this.budget = budget;
+        this.selectEvery = selectEvery;
     }
 
     /**
@@ -33,8 +36,9 @@ public final class RewardModelTrainer {
         PreferenceDescent.Outcome outcome = PreferenceDescent.run("Bradley-Terry reward model",
                 reward.initialParameters(seed),
                 PooledData.preferences("Bradley-Terry reward model", trainingDomains, batcher, seed), budget,
-                (phi, batch) -> BradleyTerryLoss.evaluate(reward, phi, batch, true), listener);
+                (phi, batch) -> BradleyTerryLoss.evaluate(reward, phi, batch, true),
+                Selection.forRewardModel(selectEvery, reward, batcher, trainingDomains), listener);
         return new BaselineResult(BaselineResult.RM_MT, outcome.parameters(), outcome.stepLosses(),
-                outcome.refusedSteps(), PooledData.names(trainingDomains), false);
+                outcome.refusedSteps(), outcome.selectedStep(), PooledData.names(trainingDomains), false);
     }
 }

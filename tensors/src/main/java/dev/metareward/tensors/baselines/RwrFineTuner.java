@@ -2,10 +2,12 @@ package dev.metareward.tensors.baselines;
 
 import dev.metareward.config.InnerSettings;
 import dev.metareward.config.MetaTestSettings;
+import dev.metareward.tensors.bilevel.DomainBatches;
 import dev.metareward.tensors.bilevel.InnerLoop;
 import dev.metareward.tensors.bilevel.InnerTrajectory;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.data.DomainData;
+import dev.metareward.tensors.data.DomainSampler;
 import dev.metareward.tensors.model.PolicyModel;
 import dev.metareward.tensors.model.RewardModel;
 import java.util.List;
@@ -32,7 +34,7 @@ public final class RwrFineTuner {
 
     /** The SFT row: theta_0 (the warm-started base with its adapter at its initial value), nothing trained. */
     public BaselineResult sft() {
-        return new BaselineResult(BaselineResult.SFT, policy.initialParameters(), new double[0], 0, List.of(), false);
+        return new BaselineResult(BaselineResult.SFT, policy.initialParameters(), new double[0], 0, 0, List.of(), false);
     }
 
     /**
@@ -49,17 +51,25 @@ public final class RwrFineTuner {
     }
 
     /**
-     * The control for the meta-test: theta_0 fine-tuned on the held-out domains' SFT training split with equal weights
-     * (r = 0 for every sample), the same steps, batch and learning rate as the meta-test.
+     * The control for the meta-test: theta_0 fine-tuned on the held-out domain's SFT training split with equal weights
+     * (r = 0 for every sample), the same steps, batch and learning rate as the meta-test. The batches come from
+     * {@link DomainSampler#overTrainSplit} with {@code samplerSeed}: given the meta-test's sampler seed
+     * ({@code SplitMix64.derive(run.seed, "meta-test", domain)} in {@code HeldOutEvaluation}) they are exactly the
+     * meta-test's batches, so the rows differ only in the weights.
      */
-    public BaselineResult sftContinued(List<DomainData> heldOutDomains, long seed) {
+    public BaselineResult sftContinued(DomainData heldOut, long samplerSeed) {
         return fineTune(BaselineResult.SFT_CONTINUED, UniformReward.INSTANCE, UniformReward.INSTANCE.initialParameters(0),
-                heldOutDomains, seed);
+                DomainSampler.overTrainSplit(heldOut, batcher, samplerSeed), List.of(heldOut.domain()));
     }
 
     private BaselineResult fineTune(String label, RewardModel reward, INDArray phi, List<DomainData> domains, long seed) {
+        return fineTune(label, reward, phi, PooledData.sft(label, domains, batcher, seed), PooledData.names(domains));
+    }
+
+    private BaselineResult fineTune(String label, RewardModel reward, INDArray phi, DomainBatches data,
+                                    List<String> domains) {
         InnerTrajectory run = InnerLoop.forMetaTest(policy, reward, inner, metaTest, metaTest.steps())
-                .run(phi, policy.initialParameters(), PooledData.sft(label, domains, batcher, seed), false);
-        return new BaselineResult(label, run.finalTheta(), run.fineTuneLoss(), 0, PooledData.names(domains), false);
+                .run(phi, policy.initialParameters(), data, false);
+        return new BaselineResult(label, run.finalTheta(), run.fineTuneLoss(), 0, metaTest.steps(), domains, false);
     }
 }

@@ -57,25 +57,27 @@ class BaselinesMeasurement {
             long seed = Long.parseLong(seedText.trim());
             List<BaselineResult> rows = new ArrayList<>();
             rows.add(baselines.rwr().sft());
-            rows.add(baselines.rwr().sftContinued(List.of(heldOut), seed));
+            rows.add(baselines.rwr().sftContinued(heldOut, SplitMix64.derive(config.run().seed(), "meta-test", heldOut.domain())));
             BaselineResult rm = baselines.rewardModel().train(training, seed, PhaseListener.NONE);
             double rmTrainAcc = BradleyTerryLoss.pairAccuracy(model.reward(), rm.parameters(),
                     batcher.preferenceBatch(evalPairs(training)));
             double rmHeldAcc = BradleyTerryLoss.pairAccuracy(model.reward(), rm.parameters(),
                     batcher.preferenceBatch(heldOut.prefAll()));
             lines.add(String.format("seed %d  RM-MT reward model: loss %.3f -> %.3f, pair accuracy train-domain eval %.3f,"
-                    + " held-out all %.3f", seed, rm.meanLoss(false, 5), rm.meanLoss(true, 5), rmTrainAcc, rmHeldAcc));
+                    + " held-out all %.3f, kept step %d", seed, rm.meanLoss(false, 5), rm.meanLoss(true, 5), rmTrainAcc,
+                    rmHeldAcc, rm.selectedStep()));
             rows.add(baselines.rwr().rmMtRwr(model.reward(), rm.parameters(), training, List.of(), seed));
             rows.add(baselines.rwr().rmMtRwr(model.reward(), rm.parameters(), training, List.of(heldOut), seed));
             rows.add(baselines.dpo().train(training, seed, PhaseListener.NONE));
             rows.add(baselines.hpl().train(training, List.of(), seed, PhaseListener.NONE));
             rows.add(baselines.hpl().train(training, List.of(heldOut), seed, PhaseListener.NONE));
             for (BaselineResult row : rows) {
-                lines.add(String.format("seed %d  %-36s PL acc eval %.3f  all %s  LM %.3f  loss %.3f -> %.3f", seed,
+                lines.add(String.format("seed %d  %-36s PL acc eval %.3f  all %s  LM %.3f  loss %.3f -> %.3f  kept step %d", seed,
                         row.label(), accuracy(policy, batcher, row.parameters(), heldOut.prefEval()),
                         row.heldOutPreferences() ? "  -  " : String.format("%.3f",
                                 accuracy(policy, batcher, row.parameters(), heldOut.prefAll())),
-                        lmLoss(policy, batcher, row.parameters(), heldOut), row.meanLoss(false, 5), row.meanLoss(true, 5)));
+                        lmLoss(policy, batcher, row.parameters(), heldOut), row.meanLoss(false, 5), row.meanLoss(true, 5),
+                        row.selectedStep()));
             }
             lines.forEach(System.out::println);
             lines.clear();

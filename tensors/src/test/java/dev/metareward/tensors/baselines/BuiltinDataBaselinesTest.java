@@ -10,17 +10,16 @@ import dev.metareward.config.InnerSettings;
 import dev.metareward.config.MetaTestSettings;
 import dev.metareward.config.OuterSettings;
 import dev.metareward.tensors.bilevel.PreferenceLoss;
+import dev.metareward.tensors.bilevel.testmodels.MleWarmStart;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.data.DomainData;
 import dev.metareward.tensors.data.DomainSampler;
 import dev.metareward.tensors.data.MultiDomainData;
 import dev.metareward.tensors.data.PreferenceBatch;
 import dev.metareward.tensors.data.PreferencePair;
-import dev.metareward.tensors.data.SftSample;
 import dev.metareward.tensors.data.TokenBatch;
 import dev.metareward.tensors.data.Tokenizers;
 import dev.metareward.tensors.data.builtin.SentimentDataGenerator;
-import dev.metareward.tensors.model.transformer.BaseTrainer;
 import dev.metareward.tensors.model.transformer.ModelShape;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import dev.metareward.tensors.pipeline.PhaseListener;
@@ -71,7 +70,7 @@ class BuiltinDataBaselinesTest {
                 DataType.FLOAT, 0.02, 3);
         training = TRAINING.stream().map(data::domain).toList();
         heldOut = data.domain(HELD_OUT);
-        warmStart(data.domain(HELD_OUT));
+        MleWarmStart.train(model, all.stream().map(data::domain).toList(), batcher, WARM_START_STEPS);
         List<PreferencePair> evalPairs = new ArrayList<>();
         training.forEach(d -> evalPairs.addAll(d.prefEval()));
         heldPairs = new DomainSampler("held", List.of(), evalPairs, batcher, 1).nextPreferenceBatch(HELD_PAIRS);
@@ -79,7 +78,7 @@ class BuiltinDataBaselinesTest {
 
     @Test
     void shouldOrderUnseenTrainingDomainPairsWellAboveChanceAfterBradleyTerryTraining() {
-        RewardModelTrainer trainer = new RewardModelTrainer(model.reward(), batcher, adam(100, 16, 1e-2));
+        RewardModelTrainer trainer = new RewardModelTrainer(model.reward(), batcher, adam(100, 16, 1e-2), 0);
         INDArray phi0 = model.reward().initialParameters(SEED);
         BaselineResult result = trainer.train(training, SEED, PhaseListener.NONE);
         double before = BradleyTerryLoss.pairAccuracy(model.reward(), phi0, heldPairs);
@@ -93,7 +92,7 @@ class BuiltinDataBaselinesTest {
 
     @Test
     void shouldLowerTheDpoLossOnUnseenPairsBelowLogTwo() {
-        DpoTrainer trainer = new DpoTrainer(model.policy(), batcher, adam(30, 8, 1e-3), 0.1);
+        DpoTrainer trainer = new DpoTrainer(model.policy(), batcher, adam(30, 8, 1e-3), 0.1, 0);
         BaselineResult result = trainer.train(training, SEED, PhaseListener.NONE);
         INDArray reference = model.policy().initialParameters();
         DpoLoss.ReferenceMargins margins = DpoLoss.referenceMargins(model.policy(), reference, heldPairs);
@@ -106,7 +105,7 @@ class BuiltinDataBaselinesTest {
 
     @Test
     void shouldLowerLossPlOnUnseenPairsByHpl() {
-        HplTrainer trainer = new HplTrainer(model.policy(), batcher, adam(30, 8, 1e-3));
+        HplTrainer trainer = new HplTrainer(model.policy(), batcher, adam(30, 8, 1e-3), 0);
         double before = PreferenceLoss.evaluate(model.policy(), model.policy().initialParameters(), heldPairs, false).loss();
         BaselineResult honest = trainer.train(training, List.of(), SEED, PhaseListener.NONE);
         double after = PreferenceLoss.evaluate(model.policy(), honest.parameters(), heldPairs, false).loss();
@@ -115,7 +114,7 @@ class BuiltinDataBaselinesTest {
         assertFalse(honest.heldOutPreferences());
         assertTrue(after < before - 0.05, "held loss_PL " + before + " -> " + after);
 
-        BaselineResult oracle = new HplTrainer(model.policy(), batcher, adam(1, 8, 1e-3))
+        BaselineResult oracle = new HplTrainer(model.policy(), batcher, adam(1, 8, 1e-3), 1)
                 .train(training, List.of(heldOut), SEED, PhaseListener.NONE);
         assertEquals(BaselineResult.HPL_TR_TE, oracle.label());
         assertTrue(oracle.heldOutPreferences());
@@ -129,7 +128,7 @@ class BuiltinDataBaselinesTest {
         TokenBatch heldSft = batcher.sftBatch(heldOut.sftEval());
         INDArray theta0 = model.policy().initialParameters();
         double before = meanNll(theta0, heldSft);
-        BaselineResult continued = tuner.sftContinued(List.of(heldOut), SEED);
+        BaselineResult continued = tuner.sftContinued(heldOut, SEED);
         double after = meanNll(continued.parameters(), heldSft);
         LOG.info("SFT continued on {}: mean NLL of its unseen SFT samples {} -> {}", HELD_OUT, before, after);
         assertTrue(after < before - 0.05, "held-out SFT NLL " + before + " -> " + after);
@@ -152,20 +151,5 @@ class BuiltinDataBaselinesTest {
 
     private static OuterSettings adam(int steps, int batch, double learningRate) {
         return new OuterSettings(steps, batch, OuterSettings.Optimizer.ADAM, learningRate, 1.0);
-    }
-
-    /** MLE of the base on the training domains' SFT data and the held-out one's (as the pipeline's warm start). */
-    private void warmStart(DomainData heldOutDomain) {
-        List<SftSample> all = new ArrayList<>();
-        training.forEach(d -> all.addAll(d.sftTrain()));
-        all.addAll(heldOutDomain.sftTrain());
-        DomainSampler sampler = new DomainSampler("all", all, List.of(), batcher, 1);
-        BaseTrainer trainer = model.baseTrainer(3e-3);
-        double first = trainer.step(sampler.nextSftBatch(16));
-        double last = first;
-        for (int s = 1; s < WARM_START_STEPS; s++) {
-            last = trainer.step(sampler.nextSftBatch(16));
-        }
-        LOG.info("base warm start: token loss {} -> {}", first, last);
     }
 }
