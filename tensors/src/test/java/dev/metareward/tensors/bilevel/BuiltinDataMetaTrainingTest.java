@@ -8,16 +8,15 @@ import dev.metareward.config.DataSettings.BadLinePolicy;
 import dev.metareward.config.HypergradientSettings;
 import dev.metareward.config.InnerSettings;
 import dev.metareward.config.OuterSettings;
+import dev.metareward.tensors.bilevel.testmodels.MleWarmStart;
 import dev.metareward.tensors.bilevel.testmodels.ReplayedOuterLoss;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.data.DomainData;
 import dev.metareward.tensors.data.DomainSampler;
 import dev.metareward.tensors.data.MultiDomainData;
-import dev.metareward.tensors.data.SftSample;
 import dev.metareward.tensors.data.TokenBatch;
 import dev.metareward.tensors.data.Tokenizers;
 import dev.metareward.tensors.data.builtin.SentimentDataGenerator;
-import dev.metareward.tensors.model.transformer.BaseTrainer;
 import dev.metareward.tensors.model.transformer.ModelShape;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import java.nio.file.Path;
@@ -77,7 +76,7 @@ class BuiltinDataMetaTrainingTest {
         Batcher batcher = new Batcher(Tokenizers.fromSetting("byte"), CONTEXT, PROMPT);
         ModelShape shape = new ModelShape(ModelShape.BYTE_VOCAB, CONTEXT, 1, 32, 2, 64, 4, 2.0);
         TransformerModel model = TransformerModel.create(shape, DataType.DOUBLE, 0.02, 3);
-        warmStart(model, data, batcher);
+        MleWarmStart.train(model, DOMAINS.stream().map(data::domain).toList(), batcher, WARM_START_STEPS);
 
         InnerSettings inner = new InnerSettings(5, 8, 0.002, 1.0, 20.0);
         OuterSettings outer = new OuterSettings(OUTER_STEPS, 8, OuterSettings.Optimizer.SGD, 0.05, 1.0);
@@ -103,22 +102,6 @@ class BuiltinDataMetaTrainingTest {
                 records.stream().map(r -> String.format("%.3f", r.meanOuterLoss())).toList());
         assertEquals(OUTER_STEPS, trainer.version(), "every outer step should have been applied");
         assertTrue(after < before - REQUIRED_DECREASE, "held-out loss_PL " + before + " -> " + after);
-    }
-
-    /** MLE on the SFT data of all domains, so that the policy is a language model of the data and not uniform noise. */
-    private static void warmStart(TransformerModel model, MultiDomainData data, Batcher batcher) {
-        List<SftSample> all = new ArrayList<>();
-        for (String domain : DOMAINS) {
-            all.addAll(data.domain(domain).sftTrain());
-        }
-        DomainSampler sampler = new DomainSampler("all", all, List.of(), batcher, 1);
-        BaseTrainer trainer = model.baseTrainer(3e-3);
-        double first = trainer.step(sampler.nextSftBatch(16));
-        double last = first;
-        for (int s = 1; s < WARM_START_STEPS; s++) {
-            last = trainer.step(sampler.nextSftBatch(16));
-        }
-        LOG.info("base warm start: token loss {} -> {}", first, last);
     }
 
     private static double meanLoss(List<ReplayedOuterLoss> held, INDArray phi) {
