@@ -39,10 +39,10 @@ public enum MeterCatalogue {
     CONTRIBUTIONS_REJECTED("metareward.contributions.rejected", Kind.COUNTER, null,
             "metareward_contributions_rejected_total", List.of(TagKeys.REASON),
             "Hypergradient contributions rejected by the coordinator, by reason."),
-    /** Staleness of each received contribution: current phi version minus the version it was computed at. */
+    /** Staleness of each accepted contribution: current phi version minus the version it was computed at. */
     CONTRIBUTION_STALENESS("metareward.contribution.staleness", Kind.DISTRIBUTION, "versions",
             "metareward_contribution_staleness_versions", List.of(),
-            "Staleness of each received contribution in phi versions."),
+            "Staleness of each accepted contribution in phi versions."),
     /** Optimizer steps refused because the update was not finite (their contributions count as rejected too). */
     OPTIMIZER_REFUSED_STEPS("metareward.optimizer.refused.steps", Kind.COUNTER, null,
             "metareward_optimizer_refused_steps_total", List.of(),
