@@ -60,10 +60,10 @@ public enum MeterCatalogue {
     DATA_BAD_LINES_SKIPPED("metareward.data.bad.lines.skipped", Kind.COUNTER, null,
             "metareward_data_bad_lines_skipped_total", List.of(TagKeys.FILE),
             "Malformed JSONL lines skipped, by file name."),
-    /** Samples longer than the context and therefore truncated. */
+    /** Sequences the batcher cut to fit the model context, by {@value TagKeys#PART} ({@code prompt} or {@code response}). */
     DATA_TRUNCATED_SAMPLES("metareward.data.truncated.samples", Kind.COUNTER, null,
-            "metareward_data_truncated_samples_total", List.of(TagKeys.DOMAIN),
-            "Samples truncated to the model context, by domain."),
+            "metareward_data_truncated_samples_total", List.of(TagKeys.PART),
+            "Sequences cut to the model context, by the part that lost tokens (prompt or response)."),
     /** Tokens run through the policy or reward model (non-padding positions). */
     TOKENS_PROCESSED("metareward.tokens.processed", Kind.COUNTER, null, "metareward_tokens_processed_total",
             List.of(TagKeys.DOMAIN), "Non-padding tokens processed, by domain."),

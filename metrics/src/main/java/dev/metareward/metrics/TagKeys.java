@@ -16,6 +16,8 @@ public final class TagKeys {
     public static final String DIRECTION = "direction";
     /** Whether a checkpoint write succeeded, see {@link CheckpointOutcome}. */
     public static final String OUTCOME = "outcome";
+    /** Part of a sequence that was truncated: {@code prompt} (from its start) or {@code response} (from its end). */
+    public static final String PART = "part";
     /** File name (not path) of a JSONL data file, e.g. {@code pref.jsonl}. */
     public static final String FILE = "file";
 

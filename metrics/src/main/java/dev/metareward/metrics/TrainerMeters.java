@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -42,6 +43,7 @@ public final class TrainerMeters {
 
     private final MeterRegistry registry;
     private final ConcurrentMap<GaugeKey, GaugeValue> gauges = new ConcurrentHashMap<>();
+    private final List<Object> counterSources = new CopyOnWriteArrayList<>();
     private final AtomicLong phiVersion = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong checkpointAgeFrom = new AtomicLong();
     private final AtomicBoolean checkpointAgeRegistered = new AtomicBoolean();
@@ -128,11 +130,6 @@ public final class TrainerMeters {
         return counter(MeterCatalogue.DATA_BAD_LINES_SKIPPED, nonBlank("file", fileName));
     }
 
-    /** {@link MeterCatalogue#DATA_TRUNCATED_SAMPLES}. */
-    public Counter dataTruncatedSamples(String domain) {
-        return counter(MeterCatalogue.DATA_TRUNCATED_SAMPLES, domain(domain));
-    }
-
     /** {@link MeterCatalogue#TOKENS_PROCESSED}. */
     public Counter tokensProcessed(String domain) {
         return counter(MeterCatalogue.TOKENS_PROCESSED, domain(domain));
@@ -191,10 +188,12 @@ public final class TrainerMeters {
 
     /**
      * Registers a catalogue counter whose count {@code count} reads from {@code source} at each scrape, for a
-     * component that keeps its own monotonic counts (Micrometer holds {@code source} weakly: its owner keeps it).
+     * component that keeps its own monotonic counts. {@code source} is kept as long as these meters (Micrometer
+     * alone would hold it weakly and report NaN once it was collected).
      */
     public <T> void registerCounter(MeterCatalogue meter, T source, ToDoubleFunction<T> count, String... tagValues) {
         requireKind(meter, MeterCatalogue.Kind.COUNTER);
+        counterSources.add(source);
         FunctionCounter.builder(meter.meterName(), source, count)
                 .description(meter.description())
                 .baseUnit(meter.baseUnit())

@@ -45,8 +45,8 @@ final class EveryMeterRecorder {
         tags.put(MeterCatalogue.EVALUATOR_LAG, Map.of());
         meters.dataBadLinesSkipped("pref.jsonl").increment(4);
         tags.put(MeterCatalogue.DATA_BAD_LINES_SKIPPED, Map.of(TagKeys.FILE, "pref.jsonl"));
-        meters.dataTruncatedSamples(DOMAIN).increment(6);
-        tags.put(MeterCatalogue.DATA_TRUNCATED_SAMPLES, domain);
+        meters.registerCounter(MeterCatalogue.DATA_TRUNCATED_SAMPLES, new long[] {6}, a -> a[0], "prompt");
+        tags.put(MeterCatalogue.DATA_TRUNCATED_SAMPLES, Map.of(TagKeys.PART, "prompt"));
         meters.tokensProcessed(DOMAIN).increment(1234);
         tags.put(MeterCatalogue.TOKENS_PROCESSED, domain);
         meters.checkpointWrites(CheckpointOutcome.FAILED).increment();
