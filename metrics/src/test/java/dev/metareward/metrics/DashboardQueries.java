@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /** The PromQL of the Grafana dashboard in docker/, as its tests read it (also from the cluster module's tests). */
 public final class DashboardQueries {
@@ -44,6 +45,28 @@ public final class DashboardQueries {
             }
         }
         return queries;
+    }
+
+    /**
+     * Runs every panel query that {@code include} selects as Grafana would for {@code run}; returns the ones that
+     * failed or returned no series, each with Prometheus' answer (empty when all returned data).
+     */
+    public static List<String> queriesWithoutData(PrometheusServer prometheus, String run, Predicate<String> include)
+            throws Exception {
+        List<String> failures = new ArrayList<>();
+        for (String query : panelQueries(dashboard())) {
+            if (!include.test(query)) {
+                continue;
+            }
+            String sent = asGrafanaWouldSend(query, run);
+            JsonNode answer = prometheus.query(sent);
+            if (answer == null || !"success".equals(answer.path("status").asText())) {
+                failures.add(sent + " -> " + answer);
+            } else if (answer.path("data").path("result").isEmpty()) {
+                failures.add(sent + " -> no series");
+            }
+        }
+        return failures;
     }
 
     /** Replaces Grafana's variables the way Grafana would for {@code run}, all nodes and a one-minute range. */

@@ -1,5 +1,11 @@
 package dev.metareward.metrics;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +19,21 @@ public record ExpositionText(List<Sample> samples) {
 
     /** One sample line: series name, labels and value. */
     public record Sample(String name, Map<String, String> labels, double value) {
+    }
+
+    /** GETs and parses a {@code /metrics} endpoint; throws when it does not answer 200. */
+    public static ExpositionText scrape(URI endpoint) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(endpoint)
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("GET " + endpoint + " answered " + response.statusCode());
+        }
+        return parse(response.body());
+    }
+
+    /** The sum of the samples of series {@code name} whose labels include all of {@code labels} (0 when none). */
+    public double sum(String name, Map<String, String> labels) {
+        return find(name, labels).stream().mapToDouble(Sample::value).sum();
     }
 
     public static ExpositionText parse(String text) {

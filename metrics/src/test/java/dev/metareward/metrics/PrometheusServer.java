@@ -65,6 +65,7 @@ public final class PrometheusServer implements AutoCloseable {
     /** Starts Prometheus scraping every target (http://host:port URIs with one common path) every second. */
     public static PrometheusServer start(List<URI> targets, Path dir) throws IOException {
         requireInstalled();
+        Files.createDirectories(dir);
         URI target = targets.get(0);
         String hostPorts = String.join(", ", targets.stream()
                 .map(t -> "\"" + t.getHost() + ":" + t.getPort() + "\"").toList());
