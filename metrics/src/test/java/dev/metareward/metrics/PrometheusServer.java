@@ -93,21 +93,21 @@ public final class PrometheusServer implements AutoCloseable {
         return new PrometheusServer(process, log, URI.create("http://127.0.0.1:" + port + "/api/v1/query"));
     }
 
-    /** Runs an instant query once; returns the whole JSON answer, or null while Prometheus is not ready yet. */
+    /** Runs an instant query once; returns the whole JSON answer, or null while Prometheus is not ready or too slow. */
     public JsonNode query(String promql) throws IOException, InterruptedException {
         if (!process.isAlive()) {
             fail("Prometheus exited with code " + process.exitValue() + "; its log:\n" + logTail());
         }
         URI uri = URI.create(queryApi + "?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15))
                     .build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 503) {
                 return null; // "Service Unavailable" while it starts up (loading its storage)
             }
             return json.readTree(response.body());
-        } catch (java.net.ConnectException notListeningYet) {
-            return null;
+        } catch (java.net.ConnectException | java.net.http.HttpTimeoutException notListeningOrTooBusy) {
+            return null; // await() retries; a single query() reports it as no answer
         }
     }
 

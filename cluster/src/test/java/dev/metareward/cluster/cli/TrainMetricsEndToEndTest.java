@@ -1,8 +1,10 @@
-package dev.metareward.cluster.run;
+package dev.metareward.cluster.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.metareward.cluster.run.RunMetrics;
 import dev.metareward.cluster.testing.ChildProcesses;
 import dev.metareward.cluster.testing.LoopbackPorts;
 import dev.metareward.cluster.testing.TinyRun;
@@ -10,7 +12,10 @@ import dev.metareward.metrics.DashboardQueries;
 import dev.metareward.metrics.ExpositionText;
 import dev.metareward.metrics.PrometheusServer;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real {@code metareward train} (tiny model, child JVM) with metrics.port set: its endpoint serves non-zero
  * training meters while it runs, and a real Prometheus server scraping it answers every dashboard query except the
- * data plane's (an in-process run has no Aeron; {@code ClusterRunEndToEndTest} covers those).
+ * data plane's (an in-process run has no Aeron; {@code ClusterRunEndToEndTest} covers those). A port in use is a
+ * user error.
  */
 class TrainMetricsEndToEndTest {
 
@@ -94,6 +100,21 @@ class TrainMetricsEndToEndTest {
             assertEquals(List.of(), failures, "dashboard queries without data on a real train run");
         }
         assertTrue(children.process("train").isAlive(), "the run was still training" + children.outputs());
+    }
+
+    @Test
+    void shouldRefuseAMetricsPortInUseBeforeDoingAnyWork() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            List<String> args = new ArrayList<>(List.of("train", "--config",
+                    TinyRun.configFile("local.conf").toString()));
+            args.addAll(TinyRun.overrides(tmp.resolve("data"), tmp.resolve("out"),
+                    "metrics.port=" + taken.getLocalPort()));
+            CliRun run = CliRun.of(args);
+            assertEquals(2, run.exitCode(), run.err());
+            assertTrue(run.err().contains("metrics.port") && run.err().contains(":" + taken.getLocalPort()),
+                    run.err());
+            assertFalse(Files.exists(tmp.resolve("data").resolve("sft.jsonl")), "no data generated");
+        }
     }
 
     private ExpositionText awaitScrape(URI endpoint, java.util.function.Predicate<ExpositionText> done)
