@@ -225,7 +225,9 @@ class ClusterRunEndToEndTest {
         List<URI> endpoints = metricsPorts.values().stream()
                 .map(port -> URI.create("http://127.0.0.1:" + port + "/metrics")).toList();
         try (PrometheusServer prometheus = PrometheusServer.start(endpoints, tmp.resolve("prometheus"))) {
-            Instant deadline = Instant.now().plus(RUN_DEADLINE);
+            // The nodes prepare data and base, form the cluster and train a few versions first (slow on a busy VM).
+            children.awaitOutput("coord", Pattern.compile("evaluated phi version \\d+"), RUN_DEADLINE);
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
             prometheus.await("metareward_evaluator_pl_accuracy{run=\"e2e\"}", ClusterRunEndToEndTest::hasSeries,
                     deadline);
             prometheus.await("max(metareward_phi_version{run=\"e2e\", node=~\"worker-.*\"}) >= 3",
