@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import dev.metareward.actors.checkpoint.DomainResume;
 import dev.metareward.actors.coordinator.CoordinatorStats;
-import dev.metareward.actors.coordinator.RejectionReason;
+import dev.metareward.metrics.RejectReason;
 import dev.metareward.actors.coordinator.RewardCoordinator;
 import java.util.EnumMap;
 import java.util.Map;
@@ -62,8 +62,8 @@ class CborSerializationTest {
 
     @Test
     void shouldSerializeCoordinatorStatsWithJacksonCbor() {
-        Map<RejectionReason, Long> rejected = new EnumMap<>(RejectionReason.class);
-        for (RejectionReason reason : RejectionReason.values()) {
+        Map<RejectReason, Long> rejected = new EnumMap<>(RejectReason.class);
+        for (RejectReason reason : RejectReason.values()) {
             rejected.put(reason, (long) reason.ordinal());
         }
         CoordinatorStats stats = new CoordinatorStats(12, 5, 30, rejected, Map.of("books", 20L, "dvd", 10L), 13, 1, 2);

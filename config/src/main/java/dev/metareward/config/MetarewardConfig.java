@@ -67,6 +67,7 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
         SettingsReader r = new SettingsReader(resolved, ROOT, problems);
         DataSettings data = DataSettings.read(r.child("data"));
         DeviceSettings device = DeviceSettings.read(r.child("device"));
+        ClusterSettings cluster = ClusterSettings.read(r.child("cluster"), data, device);
         MetarewardConfig config = new MetarewardConfig(
                 RunSettings.read(r.child("run")),
                 data,
@@ -79,8 +80,8 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
                 TrainingSettings.read(r.child("training")),
                 TimeoutSettings.read(r.child("timeouts")),
                 device,
-                ClusterSettings.read(r.child("cluster"), data, device),
-                MetricsSettings.read(r.child("metrics")),
+                cluster,
+                MetricsSettings.read(r.child("metrics"), cluster),
                 BaselineSettings.read(r.child("baselines")),
                 resolved, user);
         if (config.hypergradient().mode() == HypergradientSettings.Mode.TRUNCATED

@@ -1,6 +1,7 @@
 package dev.metareward.config;
 
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -13,15 +14,17 @@ import java.util.Set;
  * @param roles among coordinator, worker, evaluator
  * @param gpus GPU ordinals of this node's domain workers (CUDA backend), dealt round-robin
  * @param domains the training domains whose workers may run here; empty = every training domain
+ * @param metricsPort this node's Prometheus endpoint port (0 = off), replacing metrics.port for it; empty = metrics.port
  */
 public record NodeSettings(String name, String host, int port, int aeronPort, List<String> roles, List<Integer> gpus,
-                           List<String> domains) {
+                           List<String> domains, OptionalInt metricsPort) {
 
     public static final String COORDINATOR = "coordinator";
     public static final String WORKER = "worker";
     public static final String EVALUATOR = "evaluator";
 
-    static final Set<String> KEYS = Set.of("name", "host", "port", "aeron-port", "roles", "gpus", "domains");
+    static final Set<String> KEYS = Set.of("name", "host", "port", "aeron-port", "roles", "gpus", "domains",
+            "metrics-port");
 
     public NodeSettings {
         roles = List.copyOf(roles);
@@ -59,6 +62,7 @@ public record NodeSettings(String name, String host, int port, int aeronPort, Li
             }
         }
         return new NodeSettings(name, r.string("host"), r.intIn("port", 1, 65535), r.intIn("aeron-port", 1, 65534),
-                roles, gpus, r.has("domains") ? r.strings("domains") : List.of());
+                roles, gpus, r.has("domains") ? r.strings("domains") : List.of(),
+                r.has("metrics-port") ? OptionalInt.of(r.intIn("metrics-port", 0, 65535)) : OptionalInt.empty());
     }
 }

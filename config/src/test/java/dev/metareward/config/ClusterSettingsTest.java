@@ -100,6 +100,30 @@ class ClusterSettingsTest {
     }
 
     @Test
+    void shouldGiveEachNodeItsOwnMetricsPortOrTheCommonOne() throws IOException {
+        MetarewardConfig config = MetarewardConfig.load(write(TWO_NODES.replace("domains = [dvd] }",
+                "domains = [dvd], metrics-port = 9465 }") + """
+                metareward.data.training-domains = [dvd]
+                metareward.metrics.port = 9464
+                """));
+        assertEquals(9464, config.metrics().forNode(config.cluster().node("c").orElseThrow()).port());
+        assertEquals(9465, config.metrics().forNode(config.cluster().node("w").orElseThrow()).port());
+    }
+
+    @Test
+    void shouldRejectTwoNodesServingMetricsOnOneHostAndPort() throws IOException {
+        String message = failure(TWO_NODES + """
+                metareward.data.training-domains = [dvd]
+                metareward.metrics.port = 9464
+                """);
+        assertTrue(message.contains("'metareward.metrics.port'") && message.contains("\"c\" and \"w\"")
+                && message.contains("127.0.0.1:9464") && message.contains("metrics-port"), message);
+        String outOfRange = failure(TWO_NODES.replace("domains = [dvd] }", "domains = [dvd], metrics-port = 70000 }")
+                + "metareward.data.training-domains = [dvd]\n");
+        assertTrue(outOfRange.contains("'metareward.cluster.nodes[1].metrics-port'"), outOfRange);
+    }
+
+    @Test
     void shouldRejectATrainingDomainThatNoWorkerMayRun() throws IOException {
         String message = failure(TWO_NODES + "metareward.data.training-domains = [books, dvd]\n");
         assertTrue(message.contains("\"books\" is not allowed on any worker node"), message);

@@ -22,15 +22,15 @@ public enum MeterCatalogue {
     /** Wall time of the hypergradient computation alone (the backward pass through the inner loop). */
     HYPERGRADIENT("metareward.hypergradient", Kind.TIMER, null, "metareward_hypergradient_seconds",
             List.of(TagKeys.DOMAIN), "Wall time of one hypergradient computation of a domain worker."),
-    /** Latest outer loss (preference loss of the fine-tuned policy's reward on the domain's pairs). */
+    /** Outer loss of the latest contribution the coordinator accepted from a domain (loss_PL of its pairs). */
     OUTER_LOSS("metareward.outer.loss", Kind.GAUGE, null, "metareward_outer_loss", List.of(TagKeys.DOMAIN),
-            "Latest outer loss of a training domain."),
+            "Outer loss of the latest accepted contribution of a training domain."),
     /** L2 norm of each hypergradient contribution, before clipping. */
     HYPERGRADIENT_NORM("metareward.hypergradient.norm", Kind.DISTRIBUTION, null, "metareward_hypergradient_norm",
             List.of(TagKeys.DOMAIN), "L2 norm of each hypergradient contribution before clipping."),
-    /** Version of phi this node holds (the coordinator's is the newest). */
+    /** Newest version of phi this node holds (its coordinator's, workers' or evaluator's; the coordinator's leads). */
     PHI_VERSION("metareward.phi.version", Kind.GAUGE, null, "metareward_phi_version", List.of(),
-            "Version of the reward model parameters phi held by this node."),
+            "Newest version of the reward model parameters phi held on this node."),
     /** Contributions the coordinator accepted and applied (or averaged into a round). */
     CONTRIBUTIONS_ACCEPTED("metareward.contributions.accepted", Kind.COUNTER, null,
             "metareward_contributions_accepted_total", List.of(TagKeys.DOMAIN),
@@ -39,11 +39,11 @@ public enum MeterCatalogue {
     CONTRIBUTIONS_REJECTED("metareward.contributions.rejected", Kind.COUNTER, null,
             "metareward_contributions_rejected_total", List.of(TagKeys.REASON),
             "Hypergradient contributions rejected by the coordinator, by reason."),
-    /** Staleness of each received contribution: current phi version minus the version it was computed at. */
+    /** Staleness of each accepted contribution: current phi version minus the version it was computed at. */
     CONTRIBUTION_STALENESS("metareward.contribution.staleness", Kind.DISTRIBUTION, "versions",
             "metareward_contribution_staleness_versions", List.of(),
-            "Staleness of each received contribution in phi versions."),
-    /** Optimizer steps refused because the update would have made phi non-finite. */
+            "Staleness of each accepted contribution in phi versions."),
+    /** Optimizer steps refused because the update was not finite (their contributions count as rejected too). */
     OPTIMIZER_REFUSED_STEPS("metareward.optimizer.refused.steps", Kind.COUNTER, null,
             "metareward_optimizer_refused_steps_total", List.of(),
             "Outer optimizer steps refused because the update was not finite."),
@@ -60,19 +60,65 @@ public enum MeterCatalogue {
     DATA_BAD_LINES_SKIPPED("metareward.data.bad.lines.skipped", Kind.COUNTER, null,
             "metareward_data_bad_lines_skipped_total", List.of(TagKeys.FILE),
             "Malformed JSONL lines skipped, by file name."),
-    /** Samples longer than the context and therefore truncated. */
+    /** Sequences the batcher cut to fit the model context, by {@value TagKeys#PART} ({@code prompt} or {@code response}). */
     DATA_TRUNCATED_SAMPLES("metareward.data.truncated.samples", Kind.COUNTER, null,
-            "metareward_data_truncated_samples_total", List.of(TagKeys.DOMAIN),
-            "Samples truncated to the model context, by domain."),
+            "metareward_data_truncated_samples_total", List.of(TagKeys.PART),
+            "Sequences cut to the model context, by the part that lost tokens (prompt or response)."),
     /** Tokens run through the policy or reward model (non-padding positions). */
     TOKENS_PROCESSED("metareward.tokens.processed", Kind.COUNTER, null, "metareward_tokens_processed_total",
             List.of(TagKeys.DOMAIN), "Non-padding tokens processed, by domain."),
     /** Checkpoint writes, by {@link CheckpointOutcome}. */
     CHECKPOINT_WRITES("metareward.checkpoint.writes", Kind.COUNTER, null, "metareward_checkpoint_writes_total",
             List.of(TagKeys.OUTCOME), "Checkpoint writes, by outcome (written or failed)."),
-    /** Aeron offers on the data plane, by {@link OfferResult}. */
-    AERON_OFFERS("metareward.aeron.offers", Kind.COUNTER, null, "metareward_aeron_offers_total",
-            List.of(TagKeys.RESULT), "Aeron publication offers on the data plane, by result.");
+    /** Updates of phi the coordinator applied (its version steps); the rate is the run's outer-step throughput. */
+    PHI_UPDATES("metareward.phi.updates", Kind.COUNTER, null, "metareward_phi_updates_total", List.of(),
+            "Updates of phi applied by the coordinator on this node."),
+    /** Phi broadcasts of the coordinator, by whether the transport took them ({@code accepted} or {@code refused}). */
+    PHI_BROADCASTS("metareward.phi.broadcasts", Kind.COUNTER, null, "metareward_phi_broadcasts_total",
+            List.of(TagKeys.RESULT), "Phi broadcasts published by the coordinator, by result (accepted or refused)."),
+    /** Rounds in which timeouts.contribution passed without an update of phi. */
+    ROUND_TIMEOUTS("metareward.round.timeouts", Kind.COUNTER, null, "metareward_round_timeouts_total", List.of(),
+            "Coordinator rounds that passed timeouts.contribution without an update of phi."),
+    /** Seconds since the coordinator last wrote a checkpoint (since it started, before its first). */
+    CHECKPOINT_AGE("metareward.checkpoint.age", Kind.GAUGE, "seconds", "metareward_checkpoint_age_seconds", List.of(),
+            "Seconds since the coordinator on this node last wrote a checkpoint (or started, before its first)."),
+    /** Mean reward weight R = exp(clamp(r/beta)) over the D * B samples of a worker's latest inner loop. */
+    REWARD_WEIGHT_MEAN("metareward.reward.weight.mean", Kind.GAUGE, null, "metareward_reward_weight_mean",
+            List.of(TagKeys.DOMAIN), "Mean reward weight R over the samples of the latest inner loop of a domain."),
+    /**
+     * Effective sample size (sum R)^2 / sum R^2 of an inner batch, averaged over the D steps of a worker's latest
+     * inner loop: B when every sample weighs the same, near 1 when one sample dominates the weighted gradient.
+     */
+    REWARD_WEIGHT_ESS("metareward.reward.weight.ess", Kind.GAUGE, null, "metareward_reward_weight_ess",
+            List.of(TagKeys.DOMAIN),
+            "Effective sample size of the reward weights per inner batch, mean over the latest inner loop's steps."),
+    /** Whole data-plane frames sent or received, by {@value TagKeys#DIRECTION}. */
+    DATA_PLANE_FRAMES("metareward.data.plane.frames", Kind.COUNTER, null, "metareward_data_plane_frames_total",
+            List.of(TagKeys.DIRECTION), "Data-plane frames handed to Aeron (sent) or delivered verified (received)."),
+    /** Data-plane wire bytes sent or received, by {@value TagKeys#DIRECTION}. */
+    DATA_PLANE_BYTES("metareward.data.plane", Kind.COUNTER, "bytes", "metareward_data_plane_bytes_total",
+            List.of(TagKeys.DIRECTION), "Data-plane wire bytes sent, and read from Aeron (verified or not)."),
+    /** Aeron offers the data plane had refused, by {@link OfferRefusal}; each retry counts. */
+    AERON_OFFER_REFUSALS("metareward.aeron.offer.refusals", Kind.COUNTER, null,
+            "metareward_aeron_offer_refusals_total", List.of(TagKeys.RESULT),
+            "Aeron offers of the data plane refused (back-pressured, not-connected, admin-action); retries count."),
+    /** Frames given up after some of their fragments were sent (the receiver drops the rest). */
+    DATA_PLANE_ABANDONED_SENDS("metareward.data.plane.abandoned.sends", Kind.COUNTER, null,
+            "metareward_data_plane_abandoned_sends_total", List.of(),
+            "Data-plane frames given up part-way because Aeron kept refusing their fragments."),
+    /** Received frames dropped before any handler, by the transport's drop reason. */
+    DATA_PLANE_DROPS("metareward.data.plane.drops", Kind.COUNTER, null, "metareward_data_plane_drops_total",
+            List.of(TagKeys.REASON), "Received data-plane frames dropped before any handler, by reason."),
+    /** Fragmented vectors never completed: a lost fragment, a dead sender, a timeout. */
+    DATA_PLANE_REASSEMBLY_FAILURES("metareward.data.plane.reassembly.failures", Kind.COUNTER, null,
+            "metareward_data_plane_reassembly_failures_total", List.of(),
+            "Fragmented data-plane vectors that were never completed."),
+    /** JavaCPP's {@code Pointer.physicalBytes()}: the resident memory of the process (heap and off-heap). */
+    JAVACPP_PHYSICAL_BYTES("metareward.javacpp.physical", Kind.GAUGE, "bytes", "metareward_javacpp_physical_bytes",
+            List.of(), "Resident physical memory of the process as JavaCPP measures it (Pointer.physicalBytes())."),
+    /** JavaCPP's {@code Pointer.totalBytes()}: off-heap memory ND4J holds through JavaCPP. */
+    JAVACPP_TOTAL_BYTES("metareward.javacpp.total", Kind.GAUGE, "bytes", "metareward_javacpp_total_bytes", List.of(),
+            "Off-heap memory allocated through JavaCPP (ND4J buffers), Pointer.totalBytes().");
 
     /** How a meter aggregates what it records. */
     public enum Kind {

@@ -8,12 +8,16 @@ public final class TagKeys {
     public static final String NODE = "node";
     /** Preference domain, e.g. {@code books}. */
     public static final String DOMAIN = "domain";
-    /** Why a contribution was rejected, see {@link RejectReason}. */
+    /** Why a contribution was rejected ({@link RejectReason}) or a data-plane frame dropped. */
     public static final String REASON = "reason";
-    /** Result of an Aeron {@code offer()}, see {@link OfferResult}. */
+    /** Result of an offer or publication: an {@link OfferRefusal}, or accepted / refused for phi broadcasts. */
     public static final String RESULT = "result";
+    /** Direction of data-plane traffic: {@code sent} or {@code received}. */
+    public static final String DIRECTION = "direction";
     /** Whether a checkpoint write succeeded, see {@link CheckpointOutcome}. */
     public static final String OUTCOME = "outcome";
+    /** Part of a sequence that was truncated: {@code prompt} (from its start) or {@code response} (from its end). */
+    public static final String PART = "part";
     /** File name (not path) of a JSONL data file, e.g. {@code pref.jsonl}. */
     public static final String FILE = "file";
 

@@ -2,6 +2,7 @@ package dev.metareward.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -13,6 +14,11 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Typed helpers that record the meters of {@link MeterCatalogue} in a registry, so that callers never spell a meter
@@ -37,6 +43,10 @@ public final class TrainerMeters {
 
     private final MeterRegistry registry;
     private final ConcurrentMap<GaugeKey, GaugeValue> gauges = new ConcurrentHashMap<>();
+    private final List<Object> counterSources = new CopyOnWriteArrayList<>();
+    private final AtomicLong phiVersion = new AtomicLong(Long.MIN_VALUE);
+    private final AtomicLong checkpointAgeFrom = new AtomicLong();
+    private final AtomicBoolean checkpointAgeRegistered = new AtomicBoolean();
 
     /** Records into {@code registry}; node-wide tags (run, node) are the registry's common tags, see {@link NodeMetrics}. */
     public TrainerMeters(MeterRegistry registry) {
@@ -68,9 +78,12 @@ public final class TrainerMeters {
         return summary(MeterCatalogue.HYPERGRADIENT_NORM, NORM_BUCKETS, domain(domain));
     }
 
-    /** {@link MeterCatalogue#PHI_VERSION}. */
-    public void setPhiVersion(long version) {
-        setGauge(MeterCatalogue.PHI_VERSION, version);
+    /**
+     * {@link MeterCatalogue#PHI_VERSION}: raises this node's gauge to {@code version} when it is newer. The
+     * coordinator, the workers and the evaluator of a node all report the versions they hold; versions only grow.
+     */
+    public void raisePhiVersion(long version) {
+        setGauge(MeterCatalogue.PHI_VERSION, phiVersion.accumulateAndGet(version, Math::max));
     }
 
     /** {@link MeterCatalogue#CONTRIBUTIONS_ACCEPTED}. */
@@ -117,11 +130,6 @@ public final class TrainerMeters {
         return counter(MeterCatalogue.DATA_BAD_LINES_SKIPPED, nonBlank("file", fileName));
     }
 
-    /** {@link MeterCatalogue#DATA_TRUNCATED_SAMPLES}. */
-    public Counter dataTruncatedSamples(String domain) {
-        return counter(MeterCatalogue.DATA_TRUNCATED_SAMPLES, domain(domain));
-    }
-
     /** {@link MeterCatalogue#TOKENS_PROCESSED}. */
     public Counter tokensProcessed(String domain) {
         return counter(MeterCatalogue.TOKENS_PROCESSED, domain(domain));
@@ -132,16 +140,65 @@ public final class TrainerMeters {
         return counter(MeterCatalogue.CHECKPOINT_WRITES, outcome.tagValue());
     }
 
-    /** {@link MeterCatalogue#AERON_OFFERS}. */
-    public Counter aeronOffers(OfferResult result) {
-        return counter(MeterCatalogue.AERON_OFFERS, result.tagValue());
+    /** {@link MeterCatalogue#PHI_UPDATES}. */
+    public Counter phiUpdates() {
+        return counter(MeterCatalogue.PHI_UPDATES);
     }
 
-    /** Counts the return value of one Aeron {@code offer()} and returns what it meant. */
-    public OfferResult recordAeronOffer(long offerReturnValue) {
-        OfferResult result = OfferResult.fromAeronCode(offerReturnValue);
-        aeronOffers(result).increment();
-        return result;
+    /** {@link MeterCatalogue#PHI_BROADCASTS}: {@code accepted} or {@code refused} by the transport. */
+    public Counter phiBroadcasts(boolean accepted) {
+        return counter(MeterCatalogue.PHI_BROADCASTS, accepted ? "accepted" : "refused");
+    }
+
+    /** {@link MeterCatalogue#ROUND_TIMEOUTS}. */
+    public Counter roundTimeouts() {
+        return counter(MeterCatalogue.ROUND_TIMEOUTS);
+    }
+
+    /**
+     * {@link MeterCatalogue#CHECKPOINT_AGE}: restarts the age at 0 (a coordinator starts, or wrote a checkpoint).
+     * The first call registers the gauge; it then counts the seconds since the latest call.
+     */
+    public void restartCheckpointAge() {
+        checkpointAgeFrom.set(System.nanoTime());
+        if (checkpointAgeRegistered.compareAndSet(false, true)) {
+            registerGauge(MeterCatalogue.CHECKPOINT_AGE, () -> (System.nanoTime() - checkpointAgeFrom.get()) / 1e9);
+        }
+    }
+
+    /** {@link MeterCatalogue#REWARD_WEIGHT_MEAN} and {@link MeterCatalogue#REWARD_WEIGHT_ESS} of a latest inner loop. */
+    public void setRewardWeights(String domain, double meanWeight, double effectiveSampleSize) {
+        setGauge(MeterCatalogue.REWARD_WEIGHT_MEAN, meanWeight, domain(domain));
+        setGauge(MeterCatalogue.REWARD_WEIGHT_ESS, effectiveSampleSize, domain(domain));
+    }
+
+    /**
+     * Registers a catalogue gauge whose value {@code value} supplies at each scrape (kept strongly: it lives as long
+     * as the registry). Registering the same gauge and tags again keeps the first supplier.
+     */
+    public void registerGauge(MeterCatalogue meter, Supplier<Number> value, String... tagValues) {
+        requireKind(meter, MeterCatalogue.Kind.GAUGE);
+        Gauge.builder(meter.meterName(), value)
+                .description(meter.description())
+                .baseUnit(meter.baseUnit())
+                .tags(tags(meter, tagValues))
+                .strongReference(true)
+                .register(registry);
+    }
+
+    /**
+     * Registers a catalogue counter whose count {@code count} reads from {@code source} at each scrape, for a
+     * component that keeps its own monotonic counts. {@code source} is kept as long as these meters (Micrometer
+     * alone would hold it weakly and report NaN once it was collected).
+     */
+    public <T> void registerCounter(MeterCatalogue meter, T source, ToDoubleFunction<T> count, String... tagValues) {
+        requireKind(meter, MeterCatalogue.Kind.COUNTER);
+        counterSources.add(source);
+        FunctionCounter.builder(meter.meterName(), source, count)
+                .description(meter.description())
+                .baseUnit(meter.baseUnit())
+                .tags(tags(meter, tagValues))
+                .register(registry);
     }
 
     private Timer timer(MeterCatalogue meter, String... tagValues) {

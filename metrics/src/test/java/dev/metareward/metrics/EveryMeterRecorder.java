@@ -27,7 +27,7 @@ final class EveryMeterRecorder {
         tags.put(MeterCatalogue.OUTER_LOSS, domain);
         meters.hypergradientNorm(DOMAIN).record(2.5);
         tags.put(MeterCatalogue.HYPERGRADIENT_NORM, domain);
-        meters.setPhiVersion(17);
+        meters.raisePhiVersion(17);
         tags.put(MeterCatalogue.PHI_VERSION, Map.of());
         meters.contributionsAccepted(DOMAIN).increment(5);
         tags.put(MeterCatalogue.CONTRIBUTIONS_ACCEPTED, domain);
@@ -45,14 +45,41 @@ final class EveryMeterRecorder {
         tags.put(MeterCatalogue.EVALUATOR_LAG, Map.of());
         meters.dataBadLinesSkipped("pref.jsonl").increment(4);
         tags.put(MeterCatalogue.DATA_BAD_LINES_SKIPPED, Map.of(TagKeys.FILE, "pref.jsonl"));
-        meters.dataTruncatedSamples(DOMAIN).increment(6);
-        tags.put(MeterCatalogue.DATA_TRUNCATED_SAMPLES, domain);
+        meters.registerCounter(MeterCatalogue.DATA_TRUNCATED_SAMPLES, new long[] {6}, a -> a[0], "prompt");
+        tags.put(MeterCatalogue.DATA_TRUNCATED_SAMPLES, Map.of(TagKeys.PART, "prompt"));
         meters.tokensProcessed(DOMAIN).increment(1234);
         tags.put(MeterCatalogue.TOKENS_PROCESSED, domain);
         meters.checkpointWrites(CheckpointOutcome.FAILED).increment();
         tags.put(MeterCatalogue.CHECKPOINT_WRITES, Map.of(TagKeys.OUTCOME, "failed"));
-        meters.recordAeronOffer(-2);
-        tags.put(MeterCatalogue.AERON_OFFERS, Map.of(TagKeys.RESULT, "back-pressured"));
+        meters.phiUpdates().increment(3);
+        tags.put(MeterCatalogue.PHI_UPDATES, Map.of());
+        meters.phiBroadcasts(true).increment(4);
+        tags.put(MeterCatalogue.PHI_BROADCASTS, Map.of(TagKeys.RESULT, "accepted"));
+        meters.roundTimeouts().increment();
+        tags.put(MeterCatalogue.ROUND_TIMEOUTS, Map.of());
+        meters.restartCheckpointAge();
+        tags.put(MeterCatalogue.CHECKPOINT_AGE, Map.of());
+        meters.setRewardWeights(DOMAIN, 1.1, 3.5);
+        tags.put(MeterCatalogue.REWARD_WEIGHT_MEAN, domain);
+        tags.put(MeterCatalogue.REWARD_WEIGHT_ESS, domain);
+        long[] dataPlane = {5, 4096, 1, 2, 1, 1};
+        meters.registerCounter(MeterCatalogue.DATA_PLANE_FRAMES, dataPlane, a -> a[0], "sent");
+        tags.put(MeterCatalogue.DATA_PLANE_FRAMES, Map.of(TagKeys.DIRECTION, "sent"));
+        meters.registerCounter(MeterCatalogue.DATA_PLANE_BYTES, dataPlane, a -> a[1], "received");
+        tags.put(MeterCatalogue.DATA_PLANE_BYTES, Map.of(TagKeys.DIRECTION, "received"));
+        meters.registerCounter(MeterCatalogue.AERON_OFFER_REFUSALS, dataPlane, a -> a[2],
+                OfferRefusal.BACK_PRESSURED.tagValue());
+        tags.put(MeterCatalogue.AERON_OFFER_REFUSALS, Map.of(TagKeys.RESULT, "back-pressured"));
+        meters.registerCounter(MeterCatalogue.DATA_PLANE_ABANDONED_SENDS, dataPlane, a -> a[3]);
+        tags.put(MeterCatalogue.DATA_PLANE_ABANDONED_SENDS, Map.of());
+        meters.registerCounter(MeterCatalogue.DATA_PLANE_DROPS, dataPlane, a -> a[4], "bad-hmac");
+        tags.put(MeterCatalogue.DATA_PLANE_DROPS, Map.of(TagKeys.REASON, "bad-hmac"));
+        meters.registerCounter(MeterCatalogue.DATA_PLANE_REASSEMBLY_FAILURES, dataPlane, a -> a[5]);
+        tags.put(MeterCatalogue.DATA_PLANE_REASSEMBLY_FAILURES, Map.of());
+        meters.registerGauge(MeterCatalogue.JAVACPP_PHYSICAL_BYTES, () -> 123_456_789L);
+        tags.put(MeterCatalogue.JAVACPP_PHYSICAL_BYTES, Map.of());
+        meters.registerGauge(MeterCatalogue.JAVACPP_TOTAL_BYTES, () -> 23_456_789L);
+        tags.put(MeterCatalogue.JAVACPP_TOTAL_BYTES, Map.of());
         return tags;
     }
 }

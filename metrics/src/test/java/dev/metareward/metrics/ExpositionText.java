@@ -1,5 +1,11 @@
 package dev.metareward.metrics;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,13 +15,28 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /** A minimal reader of the Prometheus text exposition format (version 0.0.4), enough to check what we export. */
-record ExpositionText(List<Sample> samples) {
+public record ExpositionText(List<Sample> samples) {
 
     /** One sample line: series name, labels and value. */
-    record Sample(String name, Map<String, String> labels, double value) {
+    public record Sample(String name, Map<String, String> labels, double value) {
     }
 
-    static ExpositionText parse(String text) {
+    /** GETs and parses a {@code /metrics} endpoint; throws when it does not answer 200. */
+    public static ExpositionText scrape(URI endpoint) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(endpoint)
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException("GET " + endpoint + " answered " + response.statusCode());
+        }
+        return parse(response.body());
+    }
+
+    /** The sum of the samples of series {@code name} whose labels include all of {@code labels} (0 when none). */
+    public double sum(String name, Map<String, String> labels) {
+        return find(name, labels).stream().mapToDouble(Sample::value).sum();
+    }
+
+    public static ExpositionText parse(String text) {
         List<Sample> samples = new ArrayList<>();
         for (String line : text.split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
@@ -74,14 +95,14 @@ record ExpositionText(List<Sample> samples) {
         };
     }
 
-    Set<String> seriesNames() {
+    public Set<String> seriesNames() {
         Set<String> names = new TreeSet<>();
         samples.forEach(s -> names.add(s.name()));
         return names;
     }
 
     /** The samples of series {@code name} whose labels include all of {@code labels}. */
-    List<Sample> find(String name, Map<String, String> labels) {
+    public List<Sample> find(String name, Map<String, String> labels) {
         return samples.stream()
                 .filter(s -> s.name().equals(name))
                 .filter(s -> s.labels().entrySet().containsAll(labels.entrySet()))
@@ -89,7 +110,7 @@ record ExpositionText(List<Sample> samples) {
     }
 
     /** The value of the single sample of {@code name} with {@code labels}, if exactly one matches. */
-    Optional<Double> value(String name, Map<String, String> labels) {
+    public Optional<Double> value(String name, Map<String, String> labels) {
         List<Sample> found = find(name, labels);
         return found.size() == 1 ? Optional.of(found.get(0).value()) : Optional.empty();
     }

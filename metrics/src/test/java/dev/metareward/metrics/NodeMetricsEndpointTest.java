@@ -58,7 +58,7 @@ class NodeMetricsEndpointTest {
         try (NodeMetrics metrics = NodeMetrics.createOnEphemeralPort("127.0.0.1", RUN, NODE)) {
             EveryMeterRecorder.recordEveryMeter(metrics.meters());
             metrics.meters().tokensProcessed("books").increment(66);
-            metrics.meters().setPhiVersion(18);
+            metrics.meters().raisePhiVersion(18);
             ExpositionText served = ExpositionText.parse(get(metrics.metricsUri().orElseThrow()));
 
             Map<String, String> books = Map.of(TagKeys.DOMAIN, "books");
@@ -69,8 +69,11 @@ class NodeMetricsEndpointTest {
             assertEquals(0.6931, served.value("metareward_outer_loss", books).orElseThrow(), 1e-12);
             assertEquals(2.0, served.value("metareward_contributions_rejected_total",
                     Map.of(TagKeys.REASON, "non-finite")).orElseThrow());
-            assertEquals(1.0, served.value("metareward_aeron_offers_total",
+            assertEquals(1.0, served.value("metareward_aeron_offer_refusals_total",
                     Map.of(TagKeys.RESULT, "back-pressured")).orElseThrow());
+            assertEquals(4096.0, served.value("metareward_data_plane_bytes_total",
+                    Map.of(TagKeys.DIRECTION, "received")).orElseThrow());
+            assertEquals(23_456_789.0, served.value("metareward_javacpp_total_bytes", Map.of()).orElseThrow());
             // Staleness 1 falls into the buckets le=1 and above, not into le=0.5 (staleness 0).
             assertEquals(0.0, served.value("metareward_contribution_staleness_versions_bucket",
                     Map.of("le", "0.5")).orElseThrow());
@@ -110,7 +113,7 @@ class NodeMetricsEndpointTest {
     @Test
     void shouldNotServeWhenConfiguredPortIsZero() {
         try (NodeMetrics metrics = NodeMetrics.create(new MetricsSettings("127.0.0.1", 0), RUN, NODE)) {
-            metrics.meters().setPhiVersion(3);
+            metrics.meters().raisePhiVersion(3);
             assertTrue(metrics.metricsUri().isEmpty());
             assertEquals(3.0, ExpositionText.parse(metrics.scrape())
                     .value("metareward_phi_version", Map.of(TagKeys.RUN, RUN)).orElseThrow());

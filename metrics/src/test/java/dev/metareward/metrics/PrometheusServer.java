@@ -25,14 +25,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real Prometheus server (Debian package {@code prometheus}) run as a child process for one test: it scrapes one
- * target every second, keeps its data in a temporary folder, listens on a free loopback port and is always
+ * A real Prometheus server (Debian package {@code prometheus}) run as a child process for one test: it scrapes its
+ * targets every second, keeps its data in a temporary folder, listens on a free loopback port and is always
  * killed by {@link #close()} (and by a shutdown hook if the test JVM exits first).
  */
-final class PrometheusServer implements AutoCloseable {
+public final class PrometheusServer implements AutoCloseable {
 
-    static final Path BINARY = Path.of("/usr/bin/prometheus");
-    static final String JOB = "metareward";
+    public static final Path BINARY = Path.of("/usr/bin/prometheus");
+    public static final String JOB = "metareward";
 
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusServer.class);
 
@@ -52,14 +52,23 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     /** Fails (never skips) when the binary is missing, with the command that installs it. */
-    static void requireInstalled() {
+    public static void requireInstalled() {
         assertTrue(Files.isExecutable(BINARY), "This test needs a real Prometheus server at " + BINARY
                 + " but it is missing. Install it with: apt-get update && apt-get install -y prometheus");
     }
 
     /** Starts Prometheus scraping {@code target} (an http://host:port/path URI) every second. */
-    static PrometheusServer start(URI target, Path dir) throws IOException {
+    public static PrometheusServer start(URI target, Path dir) throws IOException {
+        return start(List.of(target), dir);
+    }
+
+    /** Starts Prometheus scraping every target (http://host:port URIs with one common path) every second. */
+    public static PrometheusServer start(List<URI> targets, Path dir) throws IOException {
         requireInstalled();
+        Files.createDirectories(dir);
+        URI target = targets.get(0);
+        String hostPorts = String.join(", ", targets.stream()
+                .map(t -> "\"" + t.getHost() + ":" + t.getPort() + "\"").toList());
         Path config = dir.resolve("prometheus.yml");
         Files.writeString(config, """
                 global:
@@ -69,8 +78,8 @@ final class PrometheusServer implements AutoCloseable {
                   - job_name: %s
                     metrics_path: %s
                     static_configs:
-                      - targets: ["%s:%d"]
-                """.formatted(JOB, target.getPath(), target.getHost(), target.getPort()));
+                      - targets: [%s]
+                """.formatted(JOB, target.getPath(), hostPorts));
         int port = freeLoopbackPort();
         Path log = dir.resolve("prometheus.log");
         Process process = new ProcessBuilder(List.of(BINARY.toString(),
@@ -80,27 +89,30 @@ final class PrometheusServer implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        LOG.info("Started Prometheus (pid {}) on 127.0.0.1:{} scraping {}", process.pid(), port, target);
+        LOG.info("Started Prometheus (pid {}) on 127.0.0.1:{} scraping {}", process.pid(), port, targets);
         return new PrometheusServer(process, log, URI.create("http://127.0.0.1:" + port + "/api/v1/query"));
     }
 
-    /** Runs an instant query once; returns the whole JSON answer, or null while Prometheus is not listening yet. */
-    JsonNode query(String promql) throws IOException, InterruptedException {
+    /** Runs an instant query once; returns the whole JSON answer, or null while Prometheus is not ready or too slow. */
+    public JsonNode query(String promql) throws IOException, InterruptedException {
         if (!process.isAlive()) {
             fail("Prometheus exited with code " + process.exitValue() + "; its log:\n" + logTail());
         }
         URI uri = URI.create(queryApi + "?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(15))
                     .build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 503) {
+                return null; // "Service Unavailable" while it starts up (loading its storage)
+            }
             return json.readTree(response.body());
-        } catch (java.net.ConnectException notListeningYet) {
-            return null;
+        } catch (java.net.ConnectException | java.net.http.HttpTimeoutException notListeningOrTooBusy) {
+            return null; // await() retries; a single query() reports it as no answer
         }
     }
 
     /** Polls {@code promql} until its answer satisfies {@code done} or the deadline passes (then fails). */
-    JsonNode await(String promql, Predicate<JsonNode> done, Instant deadline) throws Exception {
+    public JsonNode await(String promql, Predicate<JsonNode> done, Instant deadline) throws Exception {
         JsonNode last = null;
         while (Instant.now().isBefore(deadline)) {
             last = query(promql);
@@ -114,13 +126,13 @@ final class PrometheusServer implements AutoCloseable {
     }
 
     /** Polls until {@code promql} returns exactly one series, and returns its value. */
-    double awaitSingleValue(String promql, Instant deadline) throws Exception {
+    public double awaitSingleValue(String promql, Instant deadline) throws Exception {
         JsonNode answer = await(promql, a -> a.path("data").path("result").size() == 1, deadline);
         // An instant vector sample is [unix time, "value as a string"].
         return Double.parseDouble(answer.path("data").path("result").get(0).path("value").get(1).asText());
     }
 
-    String logTail() {
+    public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));

@@ -23,8 +23,8 @@ class PrometheusServerScrapeTest {
         try (NodeMetrics metrics = NodeMetrics.createOnEphemeralPort("127.0.0.1", "scrape-test", "coordinator")) {
             TrainerMeters meters = metrics.meters();
             meters.tokensProcessed("books").increment(1234);
-            meters.setPhiVersion(42);
-            meters.contributionsRejected(RejectReason.STALE).increment(3);
+            meters.raisePhiVersion(42);
+            meters.contributionsRejected(RejectReason.TOO_STALE).increment(3);
             meters.innerStep("dvd").record(Duration.ofMillis(40));
             meters.innerStep("dvd").record(Duration.ofMillis(60));
 
@@ -36,7 +36,7 @@ class PrometheusServerScrapeTest {
                         + "{run=\"scrape-test\",node=\"coordinator\",domain=\"books\"}", deadline));
                 assertEquals(42.0, prometheus.awaitSingleValue("metareward_phi_version{run=\"scrape-test\"}", deadline));
                 assertEquals(3.0, prometheus.awaitSingleValue(
-                        "metareward_contributions_rejected_total{reason=\"stale\"}", deadline));
+                        "metareward_contributions_rejected_total{reason=\"too-stale\"}", deadline));
                 assertEquals(2.0, prometheus.awaitSingleValue(
                         "metareward_inner_step_seconds_count{domain=\"dvd\"}", deadline));
                 assertEquals(0.1, prometheus.awaitSingleValue(

@@ -15,31 +15,32 @@ class TrainerMetersTest {
     private final TrainerMeters meters = new TrainerMeters(registry);
 
     @Test
-    void shouldMapEveryAeronOfferCodeToItsResult() {
-        assertEquals(OfferResult.OK, OfferResult.fromAeronCode(0));
-        assertEquals(OfferResult.OK, OfferResult.fromAeronCode(1 << 20));
-        assertEquals(OfferResult.NOT_CONNECTED, OfferResult.fromAeronCode(-1));
-        assertEquals(OfferResult.BACK_PRESSURED, OfferResult.fromAeronCode(-2));
-        assertEquals(OfferResult.ADMIN_ACTION, OfferResult.fromAeronCode(-3));
-        assertEquals(OfferResult.CLOSED, OfferResult.fromAeronCode(-4));
-        assertEquals(OfferResult.MAX_POSITION_EXCEEDED, OfferResult.fromAeronCode(-5));
+    void shouldKeepTheNewestPhiVersionReportedOnANode() {
+        meters.raisePhiVersion(5);
+        meters.raisePhiVersion(3); // a worker still holding an older phi than the coordinator
+        assertEquals(5.0, registry.get(MeterCatalogue.PHI_VERSION.meterName()).gauge().value());
+        meters.raisePhiVersion(6);
+        assertEquals(6.0, registry.get(MeterCatalogue.PHI_VERSION.meterName()).gauge().value());
     }
 
     @Test
-    void shouldRefuseToCountAnUnknownOfferFailureAsSuccess() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> meters.recordAeronOffer(-6));
-        assertTrue(e.getMessage().contains("-6"), e.getMessage());
-        assertEquals(0, registry.find(MeterCatalogue.AERON_OFFERS.meterName()).counters().size());
+    void shouldCountTheCheckpointAgeFromTheLatestRestart() throws InterruptedException {
+        meters.restartCheckpointAge();
+        Thread.sleep(50);
+        double before = registry.get(MeterCatalogue.CHECKPOINT_AGE.meterName()).gauge().value();
+        assertTrue(before >= 0.05, "age " + before);
+        meters.restartCheckpointAge();
+        double after = registry.get(MeterCatalogue.CHECKPOINT_AGE.meterName()).gauge().value();
+        assertTrue(after < before, "age after a checkpoint " + after + " vs before " + before);
     }
 
     @Test
-    void shouldCountOfferResultsSeparately() {
-        meters.recordAeronOffer(4096);
-        meters.recordAeronOffer(-2);
-        meters.recordAeronOffer(-2);
-        assertEquals(1.0, meters.aeronOffers(OfferResult.OK).count());
-        assertEquals(2.0, meters.aeronOffers(OfferResult.BACK_PRESSURED).count());
-        assertEquals(0.0, meters.aeronOffers(OfferResult.CLOSED).count());
+    void shouldReadAFunctionCounterFromItsSourceAtEachScrape() {
+        long[] source = {2};
+        meters.registerCounter(MeterCatalogue.DATA_PLANE_FRAMES, source, a -> a[0], "sent");
+        source[0] = 7;
+        assertEquals(7.0, registry.get(MeterCatalogue.DATA_PLANE_FRAMES.meterName()).tag(TagKeys.DIRECTION, "sent")
+                .functionCounter().count());
     }
 
     @Test
@@ -56,13 +57,13 @@ class TrainerMetersTest {
 
     @Test
     void shouldReturnTheSameCounterForTheSameTags() {
-        meters.contributionsRejected(RejectReason.STALE).increment();
-        meters.contributionsRejected(RejectReason.STALE).increment();
-        meters.contributionsRejected(RejectReason.CHECKSUM).increment();
+        meters.contributionsRejected(RejectReason.TOO_STALE).increment();
+        meters.contributionsRejected(RejectReason.TOO_STALE).increment();
+        meters.contributionsRejected(RejectReason.BAD_CHECKSUM).increment();
         assertEquals(2.0, registry.get(MeterCatalogue.CONTRIBUTIONS_REJECTED.meterName())
-                .tag(TagKeys.REASON, "stale").counter().count());
+                .tag(TagKeys.REASON, "too-stale").counter().count());
         assertEquals(1.0, registry.get(MeterCatalogue.CONTRIBUTIONS_REJECTED.meterName())
-                .tag(TagKeys.REASON, "checksum").counter().count());
+                .tag(TagKeys.REASON, "bad-checksum").counter().count());
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.metareward.actors.aggregation.AggregationPolicy;
 import dev.metareward.actors.checkpoint.DomainResume;
 import dev.metareward.actors.transport.ContributionFrame;
 import dev.metareward.actors.transport.VectorChecksum;
+import dev.metareward.metrics.RejectReason;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -59,49 +60,49 @@ public final class ContributionValidator {
     /** The first check {@code frame} fails against {@code view}, or empty when the contribution can be used. */
     public Optional<Rejection> validate(ContributionFrame frame, View view) {
         if (view.finished()) {
-            return reject(RejectionReason.RUN_FINISHED, "the run has finished at version " + view.version());
+            return reject(RejectReason.RUN_FINISHED, "the run has finished at version " + view.version());
         }
         if (!runId.equals(frame.runId())) {
-            return reject(RejectionReason.WRONG_RUN, "run id '" + frame.runId() + "' is not '" + runId + "'");
+            return reject(RejectReason.WRONG_RUN, "run id '" + frame.runId() + "' is not '" + runId + "'");
         }
         if (!trainingDomains.contains(frame.domain())) {
-            return reject(RejectionReason.UNKNOWN_DOMAIN, "'" + frame.domain() + "' is not a training domain "
+            return reject(RejectReason.UNKNOWN_DOMAIN, "'" + frame.domain() + "' is not a training domain "
                     + trainingDomains);
         }
         INDArray vector = frame.vector();
         if (vector.length() != view.phiLength() || vector.dataType() != view.phiDataType()) {
-            return reject(RejectionReason.WRONG_SHAPE, "vector has " + vector.length() + " " + vector.dataType()
+            return reject(RejectReason.WRONG_SHAPE, "vector has " + vector.length() + " " + vector.dataType()
                     + " entries, phi has " + view.phiLength() + " " + view.phiDataType());
         }
         if (VectorChecksum.of(vector) != frame.checksum()) {
-            return reject(RejectionReason.BAD_CHECKSUM, "checksum of the vector does not match the frame's "
+            return reject(RejectReason.BAD_CHECKSUM, "checksum of the vector does not match the frame's "
                     + frame.checksum());
         }
         if (!Double.isFinite(frame.outerLoss()) || !VectorChecksum.allFinite(vector)) {
-            return reject(RejectionReason.NON_FINITE, "loss " + frame.outerLoss() + " or the vector is not finite");
+            return reject(RejectReason.NON_FINITE, "loss " + frame.outerLoss() + " or the vector is not finite");
         }
         DomainResume last = view.resume().get(frame.domain());
         if (last != null && frame.sequence() <= last.lastSequence()) {
-            return reject(RejectionReason.DUPLICATE, "sequence " + frame.sequence() + " is not after the last accepted "
+            return reject(RejectReason.DUPLICATE, "sequence " + frame.sequence() + " is not after the last accepted "
                     + last.lastSequence());
         }
         if (frame.phiVersion() > view.version()) {
-            return reject(RejectionReason.FUTURE_VERSION, "phi version " + frame.phiVersion()
+            return reject(RejectReason.FUTURE_VERSION, "phi version " + frame.phiVersion()
                     + " is newer than the coordinator's " + view.version());
         }
         long staleness = view.version() - frame.phiVersion();
         if (staleness > policy.stalenessBound()) {
-            return reject(RejectionReason.TOO_STALE, "staleness " + staleness + " exceeds " + policy.stalenessBound()
+            return reject(RejectReason.TOO_STALE, "staleness " + staleness + " exceeds " + policy.stalenessBound()
                     + " (" + policy.stalenessBoundSource() + ")");
         }
         if (view.buffered().contains(frame.domain())) {
-            return reject(RejectionReason.DUPLICATE, "domain '" + frame.domain()
+            return reject(RejectReason.DUPLICATE, "domain '" + frame.domain()
                     + "' has already contributed at version " + view.version());
         }
         return Optional.empty();
     }
 
-    private static Optional<Rejection> reject(RejectionReason reason, String detail) {
+    private static Optional<Rejection> reject(RejectReason reason, String detail) {
         return Optional.of(new Rejection(reason, detail));
     }
 }

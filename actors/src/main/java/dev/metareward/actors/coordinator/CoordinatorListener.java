@@ -1,5 +1,6 @@
 package dev.metareward.actors.coordinator;
 
+import dev.metareward.metrics.RejectReason;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -29,7 +30,7 @@ public interface CoordinatorListener {
     }
 
     /** A contribution was refused; phi is unchanged by it. */
-    record RejectionEvent(String domain, long phiVersion, long sequence, RejectionReason reason, String detail) {
+    record RejectionEvent(String domain, long phiVersion, long sequence, RejectReason reason, String detail) {
     }
 
     default void onUpdate(UpdateEvent event) {

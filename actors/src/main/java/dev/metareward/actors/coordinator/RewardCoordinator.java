@@ -9,11 +9,12 @@ import dev.metareward.actors.transport.ContributionFrame;
 import dev.metareward.actors.transport.PhiFrame;
 import dev.metareward.actors.transport.PublishResult;
 import dev.metareward.actors.transport.Transport;
+import dev.metareward.metrics.RejectReason;
+import dev.metareward.metrics.TrainerMeters;
 import dev.metareward.tensors.bilevel.OuterOptimizer;
 import dev.metareward.tensors.bilevel.OuterRound;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -70,7 +71,7 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     }
 
     /** Reply to {@link Offer}: empty rejection when the contribution was accepted. */
-    public record OfferOutcome(Optional<RejectionReason> rejection) {
+    public record OfferOutcome(Optional<RejectReason> rejection) {
     }
 
     /**
@@ -155,13 +156,8 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     private long version;
     private final Map<String, ContributionFrame> pending = new LinkedHashMap<>();
     private final Map<String, DomainResume> resume;
-    private final Map<RejectionReason, Long> rejected = new EnumMap<>(RejectionReason.class);
-    private final Map<String, Long> acceptedByDomain = new HashMap<>();
-    private long accepted;
+    private final CoordinatorMeters meters;
     private long broadcastSequence;
-    private long broadcasts;
-    private long failedBroadcasts;
-    private long roundTimeouts;
     private long round;
     private int silentRounds;
     private boolean finished;
@@ -174,13 +170,15 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
      * @param transport contributions come from it, phi goes out through it
      * @param checkpoints where phi is checkpointed
      * @param listener observes updates, rejections and checkpoints
+     * @param meters this node's meters: the coordinator's counters live there (see {@link GetStats})
      * @param events receives {@link TargetReached} and {@link Failed}
      */
     public static Behavior<Command> create(CoordinatorSettings settings, RunState initial, OuterOptimizer optimizer,
                                            Transport transport, CheckpointStore checkpoints,
-                                           CoordinatorListener listener, ActorRef<Event> events) {
+                                           CoordinatorListener listener, TrainerMeters meters,
+                                           ActorRef<Event> events) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> new RewardCoordinator(context, timers,
-                settings, initial, optimizer, transport, checkpoints, listener, events)));
+                settings, initial, optimizer, transport, checkpoints, listener, meters, events)));
     }
 
     /** The dispatcher selector to spawn the coordinator with. */
@@ -191,7 +189,7 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     private RewardCoordinator(ActorContext<Command> context, TimerScheduler<Command> timers,
                               CoordinatorSettings settings, RunState initial, OuterOptimizer optimizer,
                               Transport transport, CheckpointStore checkpoints, CoordinatorListener listener,
-                              ActorRef<Event> events) {
+                              TrainerMeters meters, ActorRef<Event> events) {
         super(context);
         this.context = context;
         this.timers = timers;
@@ -213,12 +211,7 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         this.policy = settings.policy();
         this.validator = new ContributionValidator(settings.runId(), settings.trainingDomains(), policy);
         this.resume = new HashMap<>(initial.domains());
-        for (String domain : settings.trainingDomains()) {
-            acceptedByDomain.put(domain, 0L);
-        }
-        for (RejectionReason reason : RejectionReason.values()) {
-            rejected.put(reason, 0L);
-        }
+        this.meters = new CoordinatorMeters(meters, settings.trainingDomains(), version);
         this.intake = ContributionIntake.start(context.getSystem(), transport, context.getSelf(),
                 settings.timeouts().ask(), Math.max(4, 2 * settings.trainingDomains().size()));
         context.getLog().info("reward coordinator of run '{}' started at version {} (target {}, {} mode, {} training "
@@ -265,8 +258,7 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
             offer.replyTo().tell(new OfferOutcome(Optional.of(rejection.get().reason())));
             return this;
         }
-        accepted++;
-        acceptedByDomain.merge(frame.domain(), 1L, Long::sum);
+        meters.accepted(frame.domain(), version - frame.phiVersion(), frame.outerLoss());
         resume.put(frame.domain(), new DomainResume(frame.dataPosition(), frame.sequence()));
         offer.replyTo().tell(new OfferOutcome(Optional.empty()));
         if (policy.buffersUntilAllDomainsIn()) {
@@ -308,15 +300,15 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         return missing;
     }
 
-    private void reject(ContributionFrame frame, RejectionReason reason, String detail) {
-        rejected.merge(reason, 1L, Long::sum);
-        if (reason == RejectionReason.TOO_STALE || reason == RejectionReason.RUN_FINISHED) {
+    private void reject(ContributionFrame frame, RejectReason reason, String detail) {
+        meters.rejected(reason);
+        if (reason == RejectReason.TOO_STALE || reason == RejectReason.RUN_FINISHED) {
             // Expected in async mode and at the end of a run: counted, not worth a warning each.
             context.getLog().debug("rejected contribution {}: {} ({}); {} rejected for this reason so far", frame,
-                    reason, detail, rejected.get(reason));
+                    reason, detail, meters.rejections(reason));
         } else {
             context.getLog().warn("rejected contribution {}: {} ({}); {} rejected for this reason so far", frame,
-                    reason, detail, rejected.get(reason));
+                    reason, detail, meters.rejections(reason));
         }
         listener.onRejected(new CoordinatorListener.RejectionEvent(frame.domain(), frame.phiVersion(),
                 frame.sequence(), reason, detail));
@@ -345,17 +337,18 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     }
 
     private void refused(List<ContributionFrame> frames) {
-        rejected.merge(RejectionReason.OPTIMIZER_REFUSED, 1L, Long::sum);
+        meters.rejected(RejectReason.OPTIMIZER_REFUSED);
         context.getLog().warn("outer optimizer refused a non-finite step from {}; phi stays at version {}", frames,
                 version);
         for (ContributionFrame frame : frames) {
             listener.onRejected(new CoordinatorListener.RejectionEvent(frame.domain(), frame.phiVersion(),
-                    frame.sequence(), RejectionReason.OPTIMIZER_REFUSED, "non-finite step"));
+                    frame.sequence(), RejectReason.OPTIMIZER_REFUSED, "non-finite step"));
         }
     }
 
     private void afterUpdate(List<ContributionFrame> frames, long maxStaleness) {
         version++;
+        meters.updated(version);
         silentRounds = 0;
         double meanLoss = frames.stream().mapToDouble(ContributionFrame::outerLoss).average().orElse(Double.NaN);
         context.getLog().info("phi version {} (from {}, mean loss_PL {})", version,
@@ -386,10 +379,8 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         INDArray snapshot = phi.dup();
         PhiFrame frame = PhiFrame.of(settings.runId(), version, ++broadcastSequence, awaited, snapshot);
         PublishResult result = transport.publishPhi(frame);
-        if (result == PublishResult.ACCEPTED) {
-            broadcasts++;
-        } else {
-            failedBroadcasts++;
+        meters.broadcast(result == PublishResult.ACCEPTED);
+        if (result != PublishResult.ACCEPTED) {
             context.getLog().warn("broadcast of phi version {} not accepted by the transport: {}; the round timeout "
                     + "({}) re-broadcasts", version, result, settings.timeouts().contribution());
         }
@@ -404,7 +395,7 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         if (finished || timeout.round() != round) {
             return this;
         }
-        roundTimeouts++;
+        meters.roundTimedOut();
         silentRounds++;
         Set<String> awaited = policy.awaitedDomains(missingDomains());
         String waitingFor = awaited.isEmpty() ? "no usable contribution arrived"
@@ -431,9 +422,11 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
         Optional<Exception> error = Optional.empty();
         try {
             lastCheckpoint = checkpoints.save(state());
+            meters.checkpoint(true);
             listener.onCheckpoint(lastCheckpoint, version);
             context.getLog().info("final checkpoint at version {}: {}", version, lastCheckpoint);
         } catch (IOException | RuntimeException e) {
+            meters.checkpoint(false);
             context.getLog().error("could not write the final checkpoint at version {}: {}", version, e.toString());
             error = Optional.of(e);
         }
@@ -445,9 +438,11 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     private void checkpoint() {
         try {
             lastCheckpoint = checkpoints.save(state());
+            meters.checkpoint(true);
             context.getLog().info("checkpoint at version {}: {}", version, lastCheckpoint);
             listener.onCheckpoint(lastCheckpoint, version);
         } catch (IOException | RuntimeException e) {
+            meters.checkpoint(false);
             String message = "could not write the checkpoint of phi version " + version + ": " + e.getMessage()
                     + "; check free space and permissions of the checkpoint directory";
             context.getLog().error(message);
@@ -460,7 +455,6 @@ public final class RewardCoordinator extends AbstractBehavior<RewardCoordinator.
     }
 
     private CoordinatorStats stats() {
-        return new CoordinatorStats(version, version - startVersion, accepted, rejected, acceptedByDomain,
-                broadcasts, failedBroadcasts, roundTimeouts);
+        return meters.stats(version, startVersion);
     }
 }

@@ -4,6 +4,7 @@ import dev.metareward.actors.coordinator.PhiSnapshot;
 import dev.metareward.actors.transport.PhiFrame;
 import dev.metareward.actors.transport.Transport;
 import dev.metareward.actors.transport.VectorChecksum;
+import dev.metareward.metrics.TrainerMeters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -95,6 +96,7 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private static final Object FINAL_PHI_TIMER = "final-phi";
 
     private final EvaluationListener listener;
+    private final TrainerMeters meters;
     private final EvaluatorSettings settings;
     private final TimerScheduler<Command> timers;
     private final Transport.Subscription subscription;
@@ -109,6 +111,8 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
     private EvaluatorSummary.Best best;
     /** The newest broadcast of this run by version: the source of the final version at the end. */
     private PhiFrame newestFrame;
+    /** Version of the latest evaluation (the start version before the first): the base of the evaluator lag. */
+    private long lastEvaluatedVersion;
     /** Highest version put into the stream so far. */
     private long lastOfferedVersion = -1;
     /** The version a drain waits for before completing the stream; set while draining. */
@@ -119,20 +123,22 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
 
     /**
      * An evaluator of the broadcasts of {@code transport} running {@code evaluation} on the executor of
-     * {@link #EVALUATION_DISPATCHER}.
+     * {@link #EVALUATION_DISPATCHER}; it records PL accuracy, lag and the phi version it holds in {@code meters}.
      */
     public static Behavior<Command> create(PhiEvaluation evaluation, EvaluationListener listener,
-                                           EvaluatorSettings settings, Transport transport) {
+                                           TrainerMeters meters, EvaluatorSettings settings, Transport transport) {
         return Behaviors.setup(context -> Behaviors.withTimers(timers -> new Evaluator(context, timers, evaluation,
-                listener, settings, transport,
+                listener, meters, settings, transport,
                 context.getSystem().dispatchers().lookup(DispatcherSelector.fromConfig(EVALUATION_DISPATCHER)))));
     }
 
     private Evaluator(ActorContext<Command> context, TimerScheduler<Command> timers, PhiEvaluation evaluation,
-                      EvaluationListener listener, EvaluatorSettings settings, Transport transport,
-                      Executor executor) {
+                      EvaluationListener listener, TrainerMeters meters, EvaluatorSettings settings,
+                      Transport transport, Executor executor) {
         super(context);
         this.listener = listener;
+        this.meters = meters;
+        this.lastEvaluatedVersion = settings.startVersion();
         this.settings = settings;
         this.timers = timers;
         ActorRef<Command> self = context.getSelf();
@@ -195,6 +201,8 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
         }
         if (newestFrame == null || frame.version() > newestFrame.version()) {
             newestFrame = frame;
+            meters.raisePhiVersion(frame.version());
+            recordLag();
         }
         if (streamClosed) {
             return this;
@@ -243,7 +251,19 @@ public final class Evaluator extends AbstractBehavior<Evaluator.Command> {
                 result.version(), result.trainingPlAccuracy(), result.heldOutPlAccuracy(), result.seconds(),
                 newBest ? ", new best" : "");
         listener.onEvaluation(new EvaluationListener.EvaluationEvent(result, newBest, skipped()));
+        lastEvaluatedVersion = Math.max(lastEvaluatedVersion, result.version());
+        recordLag();
+        result.heldOutPlAccuracy().forEach((domain, accuracy) -> {
+            if (!Double.isNaN(accuracy)) {
+                meters.setEvaluatorPlAccuracy(domain, accuracy);
+            }
+        });
         return this;
+    }
+
+    /** Versions between the newest phi seen and the latest one evaluated. */
+    private void recordLag() {
+        meters.setEvaluatorLag(newestFrame == null ? 0 : Math.max(0, newestFrame.version() - lastEvaluatedVersion));
     }
 
     private Behavior<Command> onEvaluationFailed(EvaluationFailed message) {

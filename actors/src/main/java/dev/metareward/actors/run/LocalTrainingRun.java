@@ -111,7 +111,8 @@ public final class LocalTrainingRun {
         Transport transport = options.transport().orElseGet(InProcessTransport::new);
         CoordinatorSettings coordinator = CoordinatorSettings.of(config);
         RunPlan plan = new RunPlan(coordinator, initial, begin.optimizer(), workers, components.steps(), transport,
-                store, components.evaluation(), listener, options.supervision(), config.timeouts(), resumedFrom);
+                store, components.evaluation(), listener, options.meters(), options.supervision(), config.timeouts(),
+                resumedFrom);
 
         CompletableFuture<RunResult> result = new CompletableFuture<>();
         ActorSystem<TrainingRun.Command> system = ActorSystem.create(TrainingRun.create(plan, result),

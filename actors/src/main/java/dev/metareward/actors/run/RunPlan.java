@@ -10,6 +10,7 @@ import dev.metareward.actors.worker.DomainStepFactory;
 import dev.metareward.actors.worker.SupervisionSettings;
 import dev.metareward.actors.worker.WorkerSettings;
 import dev.metareward.config.TimeoutSettings;
+import dev.metareward.metrics.TrainerMeters;
 import dev.metareward.tensors.bilevel.OuterOptimizer;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,13 +30,15 @@ import java.util.Optional;
  * @param checkpoints where the coordinator checkpoints
  * @param evaluation evaluates snapshots, when the run evaluates
  * @param listener observes the run
+ * @param meters where the coordinator, workers and evaluator record
  * @param supervision restart policy of workers
  * @param timeouts every wait of the guardian
  * @param resumedFrom the checkpoint {@code initial} was read from
  */
 public record RunPlan(CoordinatorSettings coordinator, RunState initial, OuterOptimizer optimizer,
                       List<Worker> workers, DomainStepFactory steps, Transport transport, CheckpointStore checkpoints,
-                      Optional<PhiEvaluation> evaluation, RunListener listener, SupervisionSettings supervision,
+                      Optional<PhiEvaluation> evaluation, RunListener listener, TrainerMeters meters,
+                      SupervisionSettings supervision,
                       TimeoutSettings timeouts, Optional<Path> resumedFrom) {
 
     public RunPlan {

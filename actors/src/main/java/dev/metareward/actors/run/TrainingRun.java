@@ -82,20 +82,20 @@ public final class TrainingRun extends AbstractBehavior<TrainingRun.Command> {
             EvaluatorSettings settings = new EvaluatorSettings(plan.coordinator().runId(),
                     plan.coordinator().training().evaluateEvery(), plan.initial().version(),
                     plan.coordinator().targetVersion(), plan.timeouts().ask());
-            evaluator = context.spawn(Evaluator.create(plan.evaluation().get(), plan.listener(), settings,
-                    plan.transport()), "evaluator");
+            evaluator = context.spawn(Evaluator.create(plan.evaluation().get(), plan.listener(), plan.meters(),
+                    settings, plan.transport()), "evaluator");
             context.watch(evaluator);
         }
         ActorRef<RewardCoordinator.Event> events = context.messageAdapter(RewardCoordinator.Event.class,
                 FromCoordinator::new);
         coordinator = context.spawn(RewardCoordinator.create(plan.coordinator(), plan.initial(), plan.optimizer(),
-                plan.transport(), plan.checkpoints(), plan.listener(), events), "coordinator",
+                plan.transport(), plan.checkpoints(), plan.listener(), plan.meters(), events), "coordinator",
                 RewardCoordinator.dispatcher());
         context.watch(coordinator);
         for (RunPlan.Worker worker : plan.workers()) {
             String domain = worker.slot().domain();
             ActorRef<DomainWorker.Command> ref = context.spawn(DomainWorker.supervised(worker.settings(),
-                            worker.slot(), plan.steps(), plan.transport(), plan.supervision()),
+                            worker.slot(), plan.steps(), plan.transport(), plan.meters(), plan.supervision()),
                     "worker-" + URLEncoder.encode(domain, StandardCharsets.UTF_8), DomainWorker.dispatcher());
             context.watch(ref);
             workers.put(ref, domain);

@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One domain's share of an outer step: the hypergradient contribution at a given phi. The production
- * implementation is {@code DomainMetaStep::compute}; it is created on the worker's own thread and used only there.
+ * implementation is {@link MeteredMetaStep}; it is created on the worker's own thread and used only there.
  */
 @FunctionalInterface
 public interface ContributionComputer {

@@ -5,9 +5,12 @@ import dev.metareward.actors.transport.PhiFrame;
 import dev.metareward.actors.transport.PublishResult;
 import dev.metareward.actors.transport.Transport;
 import dev.metareward.actors.transport.VectorChecksum;
+import dev.metareward.metrics.TrainerMeters;
 import dev.metareward.tensors.bilevel.Contribution;
 import dev.metareward.tensors.device.DevicePlacement;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -60,6 +63,8 @@ public final class DomainWorker extends AbstractBehavior<DomainWorker.Command> {
     private final ContributionComputer computer;
     private final TimerScheduler<Command> timers;
     private final Transport.Subscription subscription;
+    private final TrainerMeters meters;
+    private final Timer metaStep;
 
     private PhiFrame newest;
     private long lastComputedSequence = -1;
@@ -71,17 +76,21 @@ public final class DomainWorker extends AbstractBehavior<DomainWorker.Command> {
     private Duration publishDelay = FIRST_PUBLISH_RETRY;
     private long rejectedPhiFrames;
 
-    /** The worker without supervision (tests of a single incarnation); spawn with {@link #DISPATCHER}. */
+    /**
+     * The worker without supervision (tests of a single incarnation); spawn with {@link #DISPATCHER}. It times each
+     * meta step and reports the phi versions it receives in {@code meters}.
+     */
     public static Behavior<Command> create(WorkerSettings settings, DomainSlot slot, DomainStepFactory factory,
-                                           Transport transport) {
+                                           Transport transport, TrainerMeters meters) {
         return Behaviors.setup(context -> Behaviors.withTimers(
-                timers -> new DomainWorker(context, timers, settings, slot, factory, transport)));
+                timers -> new DomainWorker(context, timers, settings, slot, factory, transport, meters)));
     }
 
     /** The worker restarted with backoff on any exception, at most {@code supervision.maxRestarts()} times in a row. */
     public static Behavior<Command> supervised(WorkerSettings settings, DomainSlot slot, DomainStepFactory factory,
-                                               Transport transport, SupervisionSettings supervision) {
-        return Behaviors.supervise(create(settings, slot, factory, transport))
+                                               Transport transport, TrainerMeters meters,
+                                               SupervisionSettings supervision) {
+        return Behaviors.supervise(create(settings, slot, factory, transport, meters))
                 .onFailure(Exception.class, SupervisorStrategy
                         .restartWithBackoff(supervision.minBackoff(), supervision.maxBackoff(),
                                 supervision.randomFactor())
@@ -94,8 +103,10 @@ public final class DomainWorker extends AbstractBehavior<DomainWorker.Command> {
     }
 
     private DomainWorker(ActorContext<Command> context, TimerScheduler<Command> timers, WorkerSettings settings,
-                         DomainSlot slot, DomainStepFactory factory, Transport transport) {
+                         DomainSlot slot, DomainStepFactory factory, Transport transport, TrainerMeters meters) {
         super(context);
+        this.meters = meters;
+        this.metaStep = meters.metaStep(slot.domain());
         this.settings = settings;
         this.slot = slot;
         this.transport = transport;
@@ -136,6 +147,7 @@ public final class DomainWorker extends AbstractBehavior<DomainWorker.Command> {
             return this; // an older broadcast overtaken by a newer one: nothing to do
         }
         newest = frame;
+        meters.raisePhiVersion(frame.version());
         if (publishing == null) {
             scheduleComputeIfDue();
         }
@@ -157,7 +169,9 @@ public final class DomainWorker extends AbstractBehavior<DomainWorker.Command> {
         timers.cancel(WAIT_TIMER);
         PhiFrame phi = newest;
         lastComputedSequence = phi.sequence();
+        long started = System.nanoTime();
         Contribution contribution = computer.compute(phi.vector(), phi.version());
+        metaStep.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         slot.settle();
         ContributionFrame frame = ContributionFrame.of(settings.runId(), slot.takeSequence(), contribution,
                 slot.batches().position());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.metareward.actors.aggregation.AggregationPolicy;
 import dev.metareward.actors.checkpoint.DomainResume;
 import dev.metareward.actors.transport.ContributionFrame;
+import dev.metareward.metrics.RejectReason;
 import dev.metareward.tensors.bilevel.Contribution;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,7 @@ class ContributionValidatorTest {
         return ContributionFrame.of(RUN, sequence, new Contribution(domain, phiVersion, vector, 0.7, 2), new byte[0]);
     }
 
-    private static void assertRejected(RejectionReason expected, Optional<Rejection> rejection) {
+    private static void assertRejected(RejectReason expected, Optional<Rejection> rejection) {
         assertTrue(rejection.isPresent(), "expected a rejection for " + expected);
         assertEquals(expected, rejection.get().reason(), rejection.get().detail());
         assertTrue(!rejection.get().detail().isBlank(), "a rejection says why");
@@ -58,7 +59,7 @@ class ContributionValidatorTest {
 
     @Test
     void shouldRejectAnyContributionAfterTheRunFinished() {
-        assertRejected(RejectionReason.RUN_FINISHED, ASYNC.validate(frame("books", 5, 5, ok()), view(true, Set.of())));
+        assertRejected(RejectReason.RUN_FINISHED, ASYNC.validate(frame("books", 5, 5, ok()), view(true, Set.of())));
     }
 
     @Test
@@ -66,19 +67,19 @@ class ContributionValidatorTest {
         ContributionFrame good = frame("books", 5, 5, ok());
         ContributionFrame other = new ContributionFrame("other-run", "books", 5, 5, 0.7, 2, good.vector(),
                 good.checksum(), new byte[0]);
-        assertRejected(RejectionReason.WRONG_RUN, ASYNC.validate(other, running()));
+        assertRejected(RejectReason.WRONG_RUN, ASYNC.validate(other, running()));
     }
 
     @Test
     void shouldRejectContributionOfADomainThatIsNotTrained() {
-        assertRejected(RejectionReason.UNKNOWN_DOMAIN, ASYNC.validate(frame("kitchen", 5, 1, ok()), running()));
+        assertRejected(RejectReason.UNKNOWN_DOMAIN, ASYNC.validate(frame("kitchen", 5, 1, ok()), running()));
     }
 
     @Test
     void shouldRejectAVectorOfAnotherLengthOrDataType() {
-        assertRejected(RejectionReason.WRONG_SHAPE,
+        assertRejected(RejectReason.WRONG_SHAPE,
                 ASYNC.validate(frame("books", 5, 5, Nd4j.createFromArray(0.1f, 0.2f)), running()));
-        assertRejected(RejectionReason.WRONG_SHAPE,
+        assertRejected(RejectReason.WRONG_SHAPE,
                 ASYNC.validate(frame("books", 5, 5, Nd4j.createFromArray(0.1, 0.2, 0.3)), running()));
     }
 
@@ -87,44 +88,44 @@ class ContributionValidatorTest {
         ContributionFrame good = frame("books", 5, 5, ok());
         ContributionFrame corrupt = new ContributionFrame(RUN, "books", 5, 5, 0.7, 2, good.vector(),
                 good.checksum() ^ 1, new byte[0]);
-        assertRejected(RejectionReason.BAD_CHECKSUM, ASYNC.validate(corrupt, running()));
+        assertRejected(RejectReason.BAD_CHECKSUM, ASYNC.validate(corrupt, running()));
     }
 
     @Test
     void shouldRejectANonFiniteVectorOrLoss() {
-        assertRejected(RejectionReason.NON_FINITE,
+        assertRejected(RejectReason.NON_FINITE,
                 ASYNC.validate(frame("books", 5, 5, Nd4j.createFromArray(0.1f, Float.NaN, 0.3f)), running()));
-        assertRejected(RejectionReason.NON_FINITE, ASYNC.validate(frame("books", 5, 5,
+        assertRejected(RejectReason.NON_FINITE, ASYNC.validate(frame("books", 5, 5,
                 Nd4j.createFromArray(Float.NEGATIVE_INFINITY, 0f, 0f)), running()));
         ContributionFrame nanLoss = ContributionFrame.of(RUN, 5, new Contribution("books", 5, ok(), Double.NaN, 2),
                 new byte[0]);
-        assertRejected(RejectionReason.NON_FINITE, ASYNC.validate(nanLoss, running()));
+        assertRejected(RejectReason.NON_FINITE, ASYNC.validate(nanLoss, running()));
     }
 
     @Test
     void shouldRejectASequenceNumberSeenBefore() {
-        assertRejected(RejectionReason.DUPLICATE, ASYNC.validate(frame("books", 5, 4, ok()), running()));
-        assertRejected(RejectionReason.DUPLICATE, ASYNC.validate(frame("books", 5, 3, ok()), running()));
+        assertRejected(RejectReason.DUPLICATE, ASYNC.validate(frame("books", 5, 4, ok()), running()));
+        assertRejected(RejectReason.DUPLICATE, ASYNC.validate(frame("books", 5, 3, ok()), running()));
     }
 
     @Test
     void shouldRejectAContributionFromAFutureVersion() {
-        assertRejected(RejectionReason.FUTURE_VERSION, ASYNC.validate(frame("books", 6, 5, ok()), running()));
+        assertRejected(RejectReason.FUTURE_VERSION, ASYNC.validate(frame("books", 6, 5, ok()), running()));
     }
 
     @Test
     void shouldRejectStaleContribution() {
-        assertRejected(RejectionReason.TOO_STALE, ASYNC.validate(frame("books", 2, 5, ok()), running()));
+        assertRejected(RejectReason.TOO_STALE, ASYNC.validate(frame("books", 2, 5, ok()), running()));
         assertEquals(Optional.empty(), ASYNC.validate(frame("books", 3, 5, ok()), running()), "staleness 2 = S");
         Optional<Rejection> sync = SYNC.validate(frame("books", 4, 5, ok()), running());
-        assertRejected(RejectionReason.TOO_STALE, sync);
+        assertRejected(RejectReason.TOO_STALE, sync);
         assertTrue(sync.get().detail().contains("sync mode"), sync.get().detail());
     }
 
     @Test
     void shouldRejectASecondContributionOfADomainToTheSameSyncRound() {
         Optional<Rejection> rejection = SYNC.validate(frame("books", 5, 5, ok()), view(false, Set.of("books")));
-        assertRejected(RejectionReason.DUPLICATE, rejection);
+        assertRejected(RejectReason.DUPLICATE, rejection);
         assertTrue(rejection.get().detail().contains("already contributed"), rejection.get().detail());
         assertEquals(Optional.empty(), SYNC.validate(frame("dvd", 5, 1, ok()), view(false, Set.of("books"))));
     }

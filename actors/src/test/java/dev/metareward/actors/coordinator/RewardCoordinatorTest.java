@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.metareward.metrics.TagKeys;
+import dev.metareward.metrics.MeterCatalogue;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.metareward.metrics.TrainerMeters;
 import dev.metareward.actors.checkpoint.CheckpointStore;
 import dev.metareward.actors.checkpoint.RotatingCheckpointStore;
 import dev.metareward.actors.checkpoint.RunState;
@@ -17,6 +21,7 @@ import dev.metareward.actors.transport.PublishResult;
 import dev.metareward.config.OuterSettings;
 import dev.metareward.config.TimeoutSettings;
 import dev.metareward.config.TrainingSettings;
+import dev.metareward.metrics.RejectReason;
 import dev.metareward.tensors.bilevel.Contribution;
 import dev.metareward.tensors.bilevel.OuterOptimizer;
 import java.nio.file.Files;
@@ -61,6 +66,7 @@ class RewardCoordinatorTest {
         final InProcessTransport transport = new InProcessTransport();
         final BlockingQueue<PhiFrame> broadcasts = new LinkedBlockingQueue<>();
         final TestProbe<RewardCoordinator.Event> events = KIT.createTestProbe();
+        final SimpleMeterRegistry registry;
         final CheckpointStore store;
         final INDArray phi0 = Nd4j.createFromArray(0.5f, -1.0f, 2.0f, 0.25f);
         final ActorRef<RewardCoordinator.Command> coordinator;
@@ -71,7 +77,13 @@ class RewardCoordinatorTest {
 
         Fixture(TrainingSettings training, List<String> domains, long target, Duration roundTimeout,
                 CheckpointStore store) {
+            this(training, domains, target, roundTimeout, store, new SimpleMeterRegistry());
+        }
+
+        Fixture(TrainingSettings training, List<String> domains, long target, Duration roundTimeout,
+                CheckpointStore store, SimpleMeterRegistry registry) {
             this.store = store;
+            this.registry = registry;
             transport.subscribePhi(broadcasts::add);
             TimeoutSettings timeouts = new TimeoutSettings(Duration.ofSeconds(5), roundTimeout, Duration.ofSeconds(30),
                     Duration.ofMinutes(1));
@@ -81,7 +93,7 @@ class RewardCoordinatorTest {
                     new CoordinatorSettings(RUN, domains, training, timeouts, target),
                     new RunState(RUN, 0, phi0, optimizer.state(), Map.of()), optimizer, transport, store,
                     new CoordinatorListener() {
-                    }, events.getRef()), "coordinator-" + SPAWNED.incrementAndGet(), RewardCoordinator.dispatcher());
+                    }, new TrainerMeters(registry), events.getRef()), "coordinator-" + SPAWNED.incrementAndGet(), RewardCoordinator.dispatcher());
             stats(); // answered after the constructor ran: the intake is subscribed from here on
         }
 
@@ -108,7 +120,7 @@ class RewardCoordinatorTest {
             while (true) {
                 CoordinatorStats stats = stats();
                 if (stats.acceptedContributions() + stats.rejectedTotal()
-                        - stats.rejected(RejectionReason.OPTIMIZER_REFUSED) >= n) {
+                        - stats.rejected(RejectReason.OPTIMIZER_REFUSED) >= n) {
                     return stats;
                 }
                 assertTrue(System.nanoTime() < deadline, "contributions not handled in time: " + stats);
@@ -177,17 +189,43 @@ class RewardCoordinatorTest {
         f.publish(frame("books", 3, 1, ok));
         CoordinatorStats stats = f.awaitHandled(9);
         assertEquals(0, stats.acceptedContributions());
-        assertEquals(1, stats.rejected(RejectionReason.WRONG_RUN));
-        assertEquals(1, stats.rejected(RejectionReason.UNKNOWN_DOMAIN));
-        assertEquals(2, stats.rejected(RejectionReason.WRONG_SHAPE));
-        assertEquals(1, stats.rejected(RejectionReason.BAD_CHECKSUM));
-        assertEquals(3, stats.rejected(RejectionReason.NON_FINITE));
-        assertEquals(1, stats.rejected(RejectionReason.FUTURE_VERSION));
+        assertEquals(1, stats.rejected(RejectReason.WRONG_RUN));
+        assertEquals(1, stats.rejected(RejectReason.UNKNOWN_DOMAIN));
+        assertEquals(2, stats.rejected(RejectReason.WRONG_SHAPE));
+        assertEquals(1, stats.rejected(RejectReason.BAD_CHECKSUM));
+        assertEquals(3, stats.rejected(RejectReason.NON_FINITE));
+        assertEquals(1, stats.rejected(RejectReason.FUTURE_VERSION));
         assertEquals(0, stats.version());
         PhiSnapshot after = f.phi();
         assertEquals(0, after.version());
         assertArrayEquals(before, bits(after.phi()), "a rejected contribution must not change phi");
         assertEquals(1, stats.broadcasts(), "only the initial broadcast");
+        assertEquals(3.0, f.registry.get(MeterCatalogue.CONTRIBUTIONS_REJECTED.meterName())
+                .tag(TagKeys.REASON, "non-finite").counter().count(), "the stats are read from the node's meters");
+        assertEquals(0.0, f.registry.get(MeterCatalogue.CONTRIBUTIONS_REJECTED.meterName())
+                .tag(TagKeys.REASON, "too-stale").counter().count(), "every reason is exported, zero included");
+    }
+
+    @Test
+    void shouldCountFromZeroWhenACoordinatorRestartsOnANodeWhoseMetersHoldItsPredecessorsCounts()
+            throws InterruptedException {
+        SimpleMeterRegistry node = new SimpleMeterRegistry();
+        Fixture first = new Fixture(async(2, true, 100), List.of("books"), 100, Duration.ofSeconds(30),
+                new RotatingCheckpointStore(checkpointDir, 2), node);
+        first.publish(frame("books", 0, 1, g(0.1f, 0.2f, 0.3f, 0.4f)));
+        first.publish(frame("kitchen", 0, 1, g(0.1f, 0.2f, 0.3f, 0.4f)));
+        assertEquals(1, first.awaitHandled(2).acceptedContributions());
+        KIT.stop(first.coordinator);
+
+        Fixture second = new Fixture(async(2, true, 100), List.of("books"), 100, Duration.ofSeconds(30),
+                new RotatingCheckpointStore(checkpointDir.resolve("second"), 2), node);
+        CoordinatorStats fresh = second.stats();
+        assertEquals(0, fresh.acceptedContributions());
+        assertEquals(0, fresh.rejected(RejectReason.UNKNOWN_DOMAIN));
+        assertEquals(1, fresh.broadcasts(), "its own initial broadcast");
+        assertEquals(1.0, node.get(MeterCatalogue.CONTRIBUTIONS_ACCEPTED.meterName()).counter().count(),
+                "the node's counter keeps counting across incarnations");
+        assertEquals(1.0, node.get(MeterCatalogue.PHI_VERSION.meterName()).gauge().value());
     }
 
     @Test
@@ -209,13 +247,13 @@ class RewardCoordinatorTest {
         assertArrayEquals(bits(expected), bits(atThree.phi()));
         f.publish(frame("dvd", 0, 2, g(5f, 5f, 5f, 5f)));
         CoordinatorStats stats = f.awaitHandled(4);
-        assertEquals(1, stats.rejected(RejectionReason.TOO_STALE));
+        assertEquals(1, stats.rejected(RejectReason.TOO_STALE));
         assertEquals(3, stats.acceptedContributions());
         assertEquals(Map.of("books", 2L, "dvd", 1L), stats.acceptedByDomain());
         assertArrayEquals(bits(atThree.phi()), bits(f.phi().phi()));
         f.publish(frame("dvd", 1, 3, g1));
         CoordinatorStats last = f.awaitHandled(5);
-        assertEquals(1, last.rejected(RejectionReason.TOO_STALE), "staleness 2 is within S = 2");
+        assertEquals(1, last.rejected(RejectReason.TOO_STALE), "staleness 2 is within S = 2");
         assertEquals(4, last.version());
     }
 
@@ -240,7 +278,7 @@ class RewardCoordinatorTest {
         f.publish(frame("books", 0, 1, ga));
         f.publish(frame("books", 0, 2, ga));
         CoordinatorStats waiting = f.awaitHandled(2);
-        assertEquals(1, waiting.rejected(RejectionReason.DUPLICATE));
+        assertEquals(1, waiting.rejected(RejectReason.DUPLICATE));
         assertEquals(0, waiting.version(), "sync mode waits for every domain");
         f.publish(frame("dvd", 0, 1, gb));
         f.awaitHandled(3);
@@ -252,7 +290,7 @@ class RewardCoordinatorTest {
         assertEquals(Set.of("books", "dvd"), next.awaitedDomains());
         assertArrayEquals(bits(after.phi()), bits(next.vector()));
         f.publish(frame("dvd", 0, 2, gb));
-        assertEquals(1, f.awaitHandled(4).rejected(RejectionReason.TOO_STALE));
+        assertEquals(1, f.awaitHandled(4).rejected(RejectReason.TOO_STALE));
     }
 
     @Test
@@ -265,7 +303,7 @@ class RewardCoordinatorTest {
         f.publish(frame("dvd", 0, 1, g(Float.MAX_VALUE, 0f, 0f, 0f)));
         f.awaitHandled(2);
         CoordinatorStats stats = f.stats();
-        assertEquals(1, stats.rejected(RejectionReason.OPTIMIZER_REFUSED));
+        assertEquals(1, stats.rejected(RejectReason.OPTIMIZER_REFUSED));
         assertEquals(0, stats.version());
         assertArrayEquals(before, bits(f.phi().phi()));
         PhiFrame retry = f.nextBroadcast();
@@ -293,7 +331,7 @@ class RewardCoordinatorTest {
         assertEquals(3, loaded.state().domains().get("books").lastSequence());
         assertArrayEquals(new byte[] {3}, loaded.state().domains().get("books").position());
         f.publish(frame("books", 3, 4, g(1f, 1f, 1f, 1f)));
-        assertEquals(1, f.awaitHandled(4).rejected(RejectionReason.RUN_FINISHED));
+        assertEquals(1, f.awaitHandled(4).rejected(RejectReason.RUN_FINISHED));
     }
 
     @Test
@@ -304,7 +342,7 @@ class RewardCoordinatorTest {
         assertEquals(new RewardCoordinator.TargetReached(2), f.events.receiveMessage());
         f.publish(frame("books", 2, 3, g(1f, 0f, 0f, 0f)));
         CoordinatorStats stats = f.awaitHandled(3);
-        assertEquals(1, stats.rejected(RejectionReason.RUN_FINISHED));
+        assertEquals(1, stats.rejected(RejectReason.RUN_FINISHED));
         assertEquals(2, stats.version());
     }
 

@@ -3,6 +3,10 @@ package dev.metareward.actors.evaluator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.metareward.metrics.TrainerMeters;
+import dev.metareward.metrics.TagKeys;
+import dev.metareward.metrics.MeterCatalogue;
 import dev.metareward.actors.transport.InProcessTransport;
 import dev.metareward.actors.transport.PhiFrame;
 import java.time.Duration;
@@ -27,6 +31,7 @@ class EvaluatorBroadcastTest {
 
     private final InProcessTransport transport = new InProcessTransport();
     private final BlockingQueue<Long> evaluated = new LinkedBlockingQueue<>();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private long sequence;
 
     @AfterAll
@@ -36,13 +41,14 @@ class EvaluatorBroadcastTest {
 
     private ActorRef<Evaluator.Command> spawn(int every, long start, long target, Duration finalPhiWait) {
         ActorRef<Evaluator.Command> evaluator = KIT.spawn(Evaluator.create(
-                (phi, version) -> new EvaluationResult(version, phi.getDouble(0), Map.of(), 0.0),
+                (phi, version) -> new EvaluationResult(version, phi.getDouble(0), Map.of("kitchen", phi.getDouble(0)),
+                        0.0),
                 new EvaluationListener() {
                     @Override
                     public void onEvaluation(EvaluationEvent event) {
                         evaluated.add(event.result().version());
                     }
-                }, new EvaluatorSettings(RUN, every, start, target, finalPhiWait), transport));
+                }, new TrainerMeters(registry), new EvaluatorSettings(RUN, every, start, target, finalPhiWait), transport));
         summary(evaluator); // answered after the constructor ran: subscribed from here on
         return evaluator;
     }
@@ -94,6 +100,10 @@ class EvaluatorBroadcastTest {
         assertEquals(List.of(2L, 4L, 5L), versions(end));
         assertEquals(3, end.offered());
         assertEquals(5, end.best().orElseThrow().result().version(), "highest training accuracy wins");
+        assertEquals(5.0, registry.get(MeterCatalogue.PHI_VERSION.meterName()).gauge().value());
+        assertEquals(0.0, registry.get(MeterCatalogue.EVALUATOR_LAG.meterName()).gauge().value(), "5 was evaluated");
+        assertEquals(0.05, registry.get(MeterCatalogue.EVALUATOR_PL_ACCURACY.meterName()).tag(TagKeys.DOMAIN, "kitchen")
+                .gauge().value(), 1e-12);
     }
 
     @Test

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.metareward.metrics.TrainerMeters;
 import dev.metareward.actors.coordinator.PhiSnapshot;
 import dev.metareward.actors.transport.InProcessTransport;
 import java.time.Duration;
@@ -32,7 +34,8 @@ class EvaluatorTest {
 
     /** An evaluator fed directly with {@link Evaluator.Evaluate} (its transport never broadcasts). */
     private static ActorRef<Evaluator.Command> spawn(PhiEvaluation evaluation, EvaluationListener listener) {
-        return KIT.spawn(Evaluator.create(evaluation, listener, new EvaluatorSettings(RUN, 1, 0, 1000,
+        return KIT.spawn(Evaluator.create(evaluation, listener, new TrainerMeters(new SimpleMeterRegistry()),
+                new EvaluatorSettings(RUN, 1, 0, 1000,
                 Duration.ofSeconds(5)), new InProcessTransport()));
     }
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import dev.metareward.actors.checkpoint.RotatingCheckpointStore;
 import dev.metareward.actors.coordinator.CoordinatorListener;
-import dev.metareward.actors.coordinator.RejectionReason;
+import dev.metareward.metrics.RejectReason;
 import dev.metareward.actors.evaluator.EvaluationResult;
 import dev.metareward.actors.evaluator.EvaluatorSummary;
 import dev.metareward.actors.testing.QuadraticComputer;
@@ -279,7 +279,7 @@ class LocalTrainingRunTest {
         }
         assertTrue(result.best().isPresent());
         var stats = result.stats().orElseThrow();
-        assertEquals(60, stats.acceptedContributions() - stats.rejected(RejectionReason.OPTIMIZER_REFUSED));
+        assertEquals(60, stats.acceptedContributions() - stats.rejected(RejectReason.OPTIMIZER_REFUSED));
         domains.forEach(d -> assertTrue(stats.acceptedByDomain().get(d) > 0, d + " contributed"));
     }
 

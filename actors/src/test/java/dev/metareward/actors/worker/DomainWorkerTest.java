@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.metareward.metrics.TagKeys;
+import dev.metareward.metrics.MeterCatalogue;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.metareward.metrics.TrainerMeters;
 import dev.metareward.actors.aggregation.AggregationPolicy;
 import dev.metareward.actors.testing.QuadraticComputer;
 import dev.metareward.actors.testing.SeededBatches;
@@ -36,6 +40,8 @@ class DomainWorkerTest {
     private static final AtomicInteger SPAWNED = new AtomicInteger();
 
     private InProcessTransport transport;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final TrainerMeters meters = new TrainerMeters(registry);
     private BlockingQueue<ContributionFrame> received;
 
     @AfterAll
@@ -78,7 +84,7 @@ class DomainWorkerTest {
     void shouldComputeOncePerBroadcastAddressedToItsDomainInSyncMode() throws InterruptedException {
         SeededBatches batches = new SeededBatches("books", 1);
         ActorRef<DomainWorker.Command> worker = spawn(DomainWorker.create(settings(TrainingSettings.Mode.SYNC,
-                Duration.ofSeconds(30)), new DomainSlot(batches, 1), QuadraticComputer::new, transport));
+                Duration.ofSeconds(30)), new DomainSlot(batches, 1), QuadraticComputer::new, transport, meters));
         transport.publishPhi(phi(0, 1, Set.of("books", "dvd")));
         ContributionFrame first = next();
         assertEquals(0, first.phiVersion());
@@ -94,6 +100,9 @@ class DomainWorkerTest {
         transport.publishPhi(phi(1, 3, Set.of("dvd")));
         expectNone();
         assertEquals(2, batches.drawn());
+        assertEquals(2, registry.get(MeterCatalogue.META_STEP.meterName()).tag(TagKeys.DOMAIN, "books").timer()
+                .count(), "one meta step per contribution");
+        assertEquals(1.0, registry.get(MeterCatalogue.PHI_VERSION.meterName()).gauge().value());
         KIT.stop(worker);
     }
 
@@ -104,7 +113,7 @@ class DomainWorkerTest {
         DomainSlot slot = new DomainSlot(batches, 1);
         slot.owe(3);
         ActorRef<DomainWorker.Command> worker = spawn(DomainWorker.create(settings(TrainingSettings.Mode.SYNC,
-                Duration.ofSeconds(30)), slot, QuadraticComputer::new, transport));
+                Duration.ofSeconds(30)), slot, QuadraticComputer::new, transport, meters));
         transport.publishPhi(phi(2, 10, Set.of()));
         expectNone();
         transport.publishPhi(phi(3, 11, Set.of("dvd")));
@@ -119,7 +128,7 @@ class DomainWorkerTest {
     void shouldKeepComputingWithTheNewestPhiInAsyncMode() throws InterruptedException {
         ActorRef<DomainWorker.Command> worker = spawn(DomainWorker.create(settings(TrainingSettings.Mode.ASYNC,
                 Duration.ofSeconds(30)), new DomainSlot(new SeededBatches("dvd", 2), 1), QuadraticComputer::new,
-                transport));
+                transport, meters));
         transport.publishPhi(phi(0, 1, Set.of()));
         long lastSequence = 0;
         for (int i = 0; i < 3; i++) {
@@ -141,7 +150,7 @@ class DomainWorkerTest {
     void shouldRepublishItsLastContributionWhenNoNewPhiComesInTime() throws InterruptedException {
         ActorRef<DomainWorker.Command> worker = spawn(DomainWorker.create(settings(TrainingSettings.Mode.SYNC,
                 Duration.ofMillis(200)), new DomainSlot(new SeededBatches("books", 3), 7), QuadraticComputer::new,
-                transport));
+                transport, meters));
         transport.publishPhi(phi(0, 1, Set.of("books")));
         ContributionFrame first = next();
         ContributionFrame again = next();
@@ -155,7 +164,7 @@ class DomainWorkerTest {
     void shouldDropPhiOfAnotherRunOrWithABadChecksum() throws InterruptedException {
         ActorRef<DomainWorker.Command> worker = spawn(DomainWorker.create(settings(TrainingSettings.Mode.SYNC,
                 Duration.ofSeconds(30)), new DomainSlot(new SeededBatches("books", 4), 1), QuadraticComputer::new,
-                transport));
+                transport, meters));
         PhiFrame good = phi(0, 1, Set.of("books"));
         transport.publishPhi(new PhiFrame("other-run", 0, 1, Set.of("books"), good.vector(), good.checksum()));
         transport.publishPhi(new PhiFrame(RUN, 0, 2, Set.of("books"), good.vector(), good.checksum() + 1));
@@ -183,7 +192,7 @@ class DomainWorkerTest {
         };
         SupervisionSettings fast = new SupervisionSettings(Duration.ofMillis(20), Duration.ofMillis(100), 0.0, 3);
         ActorRef<DomainWorker.Command> worker = spawn(DomainWorker.supervised(settings(TrainingSettings.Mode.SYNC,
-                Duration.ofSeconds(30)), new DomainSlot(batches, 1), failingOnSecondCall, transport, fast));
+                Duration.ofSeconds(30)), new DomainSlot(batches, 1), failingOnSecondCall, transport, meters, fast));
         transport.publishPhi(phi(0, 1, Set.of("books")));
         assertEquals(1, next().sequence());
         transport.publishPhi(phi(1, 2, Set.of("books")));

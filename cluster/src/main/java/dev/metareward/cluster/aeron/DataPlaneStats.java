@@ -1,5 +1,8 @@
 package dev.metareward.cluster.aeron;
 
+import dev.metareward.metrics.MeterCatalogue;
+import dev.metareward.metrics.OfferRefusal;
+import dev.metareward.metrics.TrainerMeters;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -7,7 +10,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters of one transport's data plane: frames and bytes both ways, offer outcomes, reassembly failures and drops
- * by {@link DropReason}. Thread-safe; {@link #snapshot()} gives a consistent-enough copy for logs, metrics and tests.
+ * by {@link DropReason}. Thread-safe; {@link #snapshot()} gives a consistent-enough copy for logs and tests, and
+ * {@link #exportTo} makes the node's catalogue meters read these same counters (one source for both).
  */
 public final class DataPlaneStats {
 
@@ -57,6 +61,30 @@ public final class DataPlaneStats {
 
     void onDrop(DropReason reason) {
         drops.incrementAndGet(reason.ordinal());
+    }
+
+    /**
+     * Registers the data-plane meters of the catalogue in {@code meters}, each reading its counter here at every
+     * scrape: frames and bytes by direction, offer refusals by result, abandoned sends, drops by reason (every
+     * reason, zero included) and reassembly failures.
+     */
+    public void exportTo(TrainerMeters meters) {
+        meters.registerCounter(MeterCatalogue.DATA_PLANE_FRAMES, framesSent, LongAdder::sum, "sent");
+        meters.registerCounter(MeterCatalogue.DATA_PLANE_FRAMES, framesReceived, LongAdder::sum, "received");
+        meters.registerCounter(MeterCatalogue.DATA_PLANE_BYTES, bytesSent, LongAdder::sum, "sent");
+        meters.registerCounter(MeterCatalogue.DATA_PLANE_BYTES, bytesReceived, LongAdder::sum, "received");
+        meters.registerCounter(MeterCatalogue.AERON_OFFER_REFUSALS, backPressured, LongAdder::sum,
+                OfferRefusal.BACK_PRESSURED.tagValue());
+        meters.registerCounter(MeterCatalogue.AERON_OFFER_REFUSALS, notConnected, LongAdder::sum,
+                OfferRefusal.NOT_CONNECTED.tagValue());
+        meters.registerCounter(MeterCatalogue.AERON_OFFER_REFUSALS, adminActions, LongAdder::sum,
+                OfferRefusal.ADMIN_ACTION.tagValue());
+        meters.registerCounter(MeterCatalogue.DATA_PLANE_ABANDONED_SENDS, abandonedSends, LongAdder::sum);
+        meters.registerCounter(MeterCatalogue.DATA_PLANE_REASSEMBLY_FAILURES, reassemblyFailures, LongAdder::sum);
+        for (DropReason reason : DropReason.values()) {
+            meters.registerCounter(MeterCatalogue.DATA_PLANE_DROPS, this, stats -> stats.drops(reason),
+                    reason.tagValue());
+        }
     }
 
     /** Frames dropped for {@code reason} so far. */

@@ -1,5 +1,7 @@
 package dev.metareward.cluster.aeron;
 
+import java.util.Locale;
+
 /**
  * Why the transport dropped a received frame before any handler saw it. A fragment's header is checked in the order
  * listed up to {@link #WRONG_RUN} when it arrives; body length, HMAC and (for the last fragment) CRC when its last
@@ -25,5 +27,10 @@ public enum DropReason {
     /** A fragment that continues no reassembly in progress (or skips one), e.g. joined mid-vector. */
     FRAGMENT_ORDER,
     /** A contribution arrived at a node where no coordinator is subscribed (it lives elsewhere). */
-    NO_HANDLER
+    NO_HANDLER;
+
+    /** The label value exported to Prometheus, e.g. {@code bad-hmac}. */
+    public String tagValue() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
 }

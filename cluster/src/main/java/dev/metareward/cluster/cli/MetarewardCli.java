@@ -3,6 +3,7 @@ package dev.metareward.cluster.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import dev.metareward.config.ConfigError;
+import dev.metareward.metrics.MetricsEndpointException;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -37,11 +38,15 @@ public final class MetarewardCli implements Runnable {
         System.exit(execute(args));
     }
 
-    /** Runs the command line and returns its exit code: 0 success, 2 bad usage or config, 1 any other failure. */
+    /**
+     * Runs the command line and returns its exit code: 0 success, 2 bad usage or config (a metrics port in use
+     * included), 1 any other failure.
+     */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new MetarewardCli());
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof ConfigError || ex instanceof UserInputException) {
+            if (ex instanceof ConfigError || ex instanceof UserInputException
+                    || ex instanceof MetricsEndpointException) {
                 commandLine.getErr().println("error: " + ex.getMessage());
                 return 2;
             }

@@ -12,9 +12,12 @@ import dev.metareward.cluster.node.RunEnd;
 import dev.metareward.cluster.run.FinalReport;
 import dev.metareward.cluster.run.OuterLossLog;
 import dev.metareward.cluster.run.PreparedRun;
+import dev.metareward.cluster.run.RunMetrics;
 import dev.metareward.cluster.security.ArterySecurity;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.config.NodeSettings;
+import dev.metareward.metrics.NodeMetrics;
+import dev.metareward.metrics.TrainerMeters;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,12 +64,19 @@ final class NodeCommand implements Callable<Integer> {
         NodeSettings self = config.cluster().node(nodeName).orElseThrow(() -> new UserInputException("--node "
                 + nodeName + ": no such node in cluster.nodes of " + configOptions.file + "; nodes there: "
                 + config.cluster().nodes().stream().map(NodeSettings::name).toList()));
+        try (NodeMetrics metrics = RunMetrics.start(config.metrics().forNode(self), config.run().id(), self.name())) {
+            return run(config, self, metrics.meters(), started);
+        }
+    }
+
+    private int run(MetarewardConfig config, NodeSettings self, TrainerMeters meters, long started) {
         PreparedRun prepared = PreparedRun.prepare(config);
+        RunMetrics.recordData(meters, prepared.data().loadReport(), prepared.batcher());
         // Only a coordinator-role node can hold the coordinator, whose updates go to the run's shared loss log.
         try (OuterLossLog losses = self.hasRole(NodeSettings.COORDINATOR) ? OuterLossLog.shared(config.run().outputDir())
                 : null) {
             ClusterNode node = ClusterNode.start(prepared, self, ArterySecurity.remotingConfig(config.cluster(), self),
-                    dataPlane(config, self, prepared.components().initialPhi()), listener(losses));
+                    dataPlane(config, self, prepared.components().initialPhi(), meters), listener(losses), meters);
             Thread hook = new Thread(() -> node.stop("the process received a termination signal"), "node-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             if (exitWith != null) {
@@ -89,11 +99,17 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    /** This node's Aeron data plane, frames signed with the run secret (cluster.secret-file or its variable). */
-    private static Transport dataPlane(MetarewardConfig config, NodeSettings self, INDArray phi0) {
+    /**
+     * This node's Aeron data plane, frames signed with the run secret (cluster.secret-file or its variable), its
+     * counters exported as the node's data-plane meters.
+     */
+    private static Transport dataPlane(MetarewardConfig config, NodeSettings self, INDArray phi0,
+                                       TrainerMeters meters) {
         RunSecret secret = RunSecret.resolve(config.cluster().secretFile(), config.cluster().secretEnv());
-        return AeronTransport.start(AeronTransportSettings.fromCluster(config.cluster(), self.name(),
-                config.run().id(), secret, phi0.length(), phi0.dataType()));
+        AeronTransport transport = AeronTransport.start(AeronTransportSettings.fromCluster(config.cluster(),
+                self.name(), config.run().id(), secret, phi0.length(), phi0.dataType()));
+        transport.stats().exportTo(meters);
+        return transport;
     }
 
     /** @param losses the shared loss log, null on a node that cannot hold the coordinator */

@@ -10,7 +10,10 @@ import dev.metareward.cluster.run.OuterLossLog;
 import dev.metareward.cluster.run.OutputFolder;
 import dev.metareward.cluster.run.PreparedRun;
 import dev.metareward.cluster.run.Progress;
+import dev.metareward.cluster.run.RunMetrics;
 import dev.metareward.config.MetarewardConfig;
+import dev.metareward.metrics.NodeMetrics;
+import dev.metareward.metrics.TrainerMeters;
 import dev.metareward.tensors.checkpoint.CheckpointMismatchException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -60,12 +63,19 @@ final class TrainCommand implements Callable<Integer> {
         Path out = config.run().outputDir();
         OutputFolder.prepare(out, resume != null);
         long started = System.nanoTime();
+        // Served from the start, so the warm start and the final meta-test show up too (JVM, process, memory).
+        try (NodeMetrics metrics = RunMetrics.start(config.metrics(), config.run().id(), RunMetrics.LOCAL_NODE)) {
+            return train(config, out, started, metrics.meters());
+        }
+    }
 
+    private int train(MetarewardConfig config, Path out, long started, TrainerMeters meters) {
         PreparedRun prepared = PreparedRun.prepare(config);
+        RunMetrics.recordData(meters, prepared.data().loadReport(), prepared.batcher());
         RunResult result;
         List<Double> outerLoss;
         try (OuterLossLog losses = resume != null ? OuterLossLog.resumed(out) : OuterLossLog.fresh(out)) {
-            result = metaTrain(config, prepared.components(), losses);
+            result = metaTrain(config, prepared.components(), losses, meters);
             outerLoss = losses.upTo(result.version());
         }
         if (result.outcome() != RunResult.Outcome.COMPLETED) {
@@ -106,7 +116,8 @@ final class TrainCommand implements Callable<Integer> {
         return configOptions.loadOr(resolved);
     }
 
-    private RunResult metaTrain(MetarewardConfig config, LocalComponents components, OuterLossLog losses) {
+    private RunResult metaTrain(MetarewardConfig config, LocalComponents components, OuterLossLog losses,
+                                TrainerMeters meters) {
         Progress progress = new Progress("meta-training", config.outer().steps());
         RunListener listener = new RunListener() {
             @Override
@@ -129,8 +140,8 @@ final class TrainCommand implements Callable<Integer> {
         };
         LocalTrainingRun run;
         try {
-            run = LocalTrainingRun.start(config, components.build(), listener,
-                    RunOptions.defaults().withResume(resume != null));
+            run = LocalTrainingRun.start(config, components.build(meters), listener,
+                    RunOptions.defaults().withResume(resume != null).withMeters(meters));
         } catch (CheckpointMismatchException e) {
             progress.close();
             throw new UserInputException((resume != null ? "--resume " + resume + ": " : "") + e.getMessage(), e);

@@ -4,7 +4,9 @@ import dev.metareward.actors.evaluator.EvaluationResult;
 import dev.metareward.actors.evaluator.PhiEvaluation;
 import dev.metareward.actors.run.TrainingComponents;
 import dev.metareward.actors.worker.DomainStepFactory;
+import dev.metareward.actors.worker.MeteredMetaStep;
 import dev.metareward.config.MetarewardConfig;
+import dev.metareward.metrics.TrainerMeters;
 import dev.metareward.tensors.bilevel.DomainBatches;
 import dev.metareward.tensors.bilevel.DomainMetaStep;
 import dev.metareward.tensors.data.Batcher;
@@ -55,12 +57,13 @@ public final class LocalComponents {
         return warmBase.reward().initialParameters(SplitMix64.derive(config.run().seed(), "phi-init"));
     }
 
-    public TrainingComponents build() {
+    /** Batches, steps (recording into {@code meters}), initial phi and evaluation of an in-process run. */
+    public TrainingComponents build(TrainerMeters meters) {
         Map<String, DomainBatches> batches = new LinkedHashMap<>();
         for (String domain : config.data().trainingDomains()) {
             batches.put(domain, batches(domain));
         }
-        return new TrainingComponents(batches, steps(), initialPhi(), Optional.of(budgetedEvaluation()));
+        return new TrainingComponents(batches, steps(meters), initialPhi(), Optional.of(budgetedEvaluation()));
     }
 
     /** The meta-training batches of one training domain at the start of its data (seeded by the run seed). */
@@ -69,12 +72,15 @@ public final class LocalComponents {
                 SplitMix64.derive(config.run().seed(), "meta-train", domain));
     }
 
-    /** Builds each domain worker's computer, with a model instance of its own, on the worker's thread. */
-    public DomainStepFactory steps() {
+    /**
+     * Builds each domain worker's computer, with a model instance of its own, on the worker's thread; its steps
+     * record into {@code meters}.
+     */
+    public DomainStepFactory steps(TrainerMeters meters) {
         return (domain, domainBatches) -> {
             TransformerModel model = copyOfModel();
-            return new DomainMetaStep(model.policy(), model.reward(), domainBatches, config.inner(), config.outer(),
-                    config.hypergradient())::compute;
+            return new MeteredMetaStep(new DomainMetaStep(model.policy(), model.reward(), domainBatches,
+                    config.inner(), config.outer(), config.hypergradient()), meters);
         };
     }
 

@@ -5,6 +5,7 @@ import dev.metareward.actors.run.RunListener;
 import dev.metareward.actors.transport.Transport;
 import dev.metareward.cluster.run.PreparedRun;
 import dev.metareward.config.NodeSettings;
+import dev.metareward.metrics.TrainerMeters;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -43,10 +44,11 @@ public final class ClusterNode implements AutoCloseable {
      * @param remoting the Artery transport settings (TLS or plain tcp) of this node
      * @param transport this node's data plane; closed by {@link #close()}
      * @param listener observes the coordinator and evaluator when they run on this node
+     * @param meters this node's meters, recorded into by whatever runs here
      */
     public static ClusterNode start(PreparedRun run, NodeSettings self, Config remoting, Transport transport,
-                                    RunListener listener) {
-        NodeRuntime runtime = new NodeRuntime(run, self, transport);
+                                    RunListener listener, TrainerMeters meters) {
+        NodeRuntime runtime = new NodeRuntime(run, self, transport, meters);
         String name = NodePekkoConfig.systemName(run.config().run().id());
         ActorSystem<NodeGuardian.Command> system = ActorSystem.create(NodeGuardian.create(runtime, listener), name,
                 NodePekkoConfig.of(run.config(), self, remoting));

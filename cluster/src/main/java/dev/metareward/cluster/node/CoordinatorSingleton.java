@@ -45,7 +45,7 @@ final class CoordinatorSingleton {
                     runEvents, node), "run-ender");
             startDomainWorkers(context, config);
             return RewardCoordinator.create(CoordinatorSettings.of(config), start.initial(), start.optimizer(),
-                    node.transport(), store, listener, ender);
+                    node.transport(), store, listener, node.meters(), ender);
         });
     }
 

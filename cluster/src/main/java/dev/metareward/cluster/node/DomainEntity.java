@@ -101,7 +101,7 @@ public final class DomainEntity {
             slot.owe(registered.version());
         }
         ActorRef<DomainWorker.Command> worker = context.spawn(DomainWorker.supervised(settings, slot,
-                        node.run().components().steps(), node.transport(),
+                        node.run().components().steps(node.meters()), node.transport(), node.meters(),
                         SupervisionSettings.DEFAULT), "worker", DomainWorker.dispatcher());
         context.watch(worker);
         context.getLog().info("domain '{}' runs on node {} from {} (coordinator at version {})", domain,

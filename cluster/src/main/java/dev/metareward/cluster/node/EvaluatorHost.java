@@ -56,7 +56,8 @@ final class EvaluatorHost {
                     node.config().training().evaluateEvery(), 0, node.config().outer().steps(),
                     node.config().timeouts().ask());
             ActorRef<Evaluator.Command> evaluator = context.spawn(Evaluator.create(
-                    node.run().components().budgetedEvaluation(), listener, settings, node.transport()), "evaluator");
+                    node.run().components().budgetedEvaluation(), listener, node.meters(), settings,
+                    node.transport()), "evaluator");
             context.getLog().info("evaluator singleton runs on node {}", node.self().name());
             return Behaviors.receive(Command.class)
                     .onMessage(Drain.class, m -> {

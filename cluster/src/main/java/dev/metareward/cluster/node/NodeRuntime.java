@@ -6,13 +6,14 @@ import dev.metareward.tensors.device.DevicePlacement;
 import dev.metareward.config.DeviceSettings;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.config.NodeSettings;
+import dev.metareward.metrics.TrainerMeters;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the actors of one node share, created before its actor system: the run's settings, this node's entry, the
- * prepared data and model, the node's data-plane transport, and how the node's part in the run ended. Actors that
+ * prepared data and model, the node's data-plane transport, its meters, and how the node's part in the run ended. Actors that
  * land on this node (sharded domain workers, singletons) are built from it by the factories the guardian registers.
  */
 public final class NodeRuntime {
@@ -20,13 +21,15 @@ public final class NodeRuntime {
     private final PreparedRun run;
     private final NodeSettings self;
     private final Transport transport;
+    private final TrainerMeters meters;
     private final CompletableFuture<RunEnd> end = new CompletableFuture<>();
     private final AtomicInteger workersStarted = new AtomicInteger();
 
-    public NodeRuntime(PreparedRun run, NodeSettings self, Transport transport) {
+    public NodeRuntime(PreparedRun run, NodeSettings self, Transport transport, TrainerMeters meters) {
         this.run = run;
         this.self = self;
         this.transport = transport;
+        this.meters = meters;
     }
 
     public MetarewardConfig config() {
@@ -43,6 +46,11 @@ public final class NodeRuntime {
 
     public Transport transport() {
         return transport;
+    }
+
+    /** This node's meters: the coordinator, domain workers and evaluator that run here record into them. */
+    public TrainerMeters meters() {
+        return meters;
     }
 
 

@@ -5,20 +5,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.metareward.cluster.testing.ChildProcesses;
 import dev.metareward.cluster.testing.LoopbackPorts;
 import dev.metareward.cluster.testing.TinyRun;
+import dev.metareward.metrics.DashboardQueries;
+import dev.metareward.metrics.PrometheusServer;
 import dev.metareward.tensors.checkpoint.CheckpointFile;
 import dev.metareward.tensors.report.TrainingReport;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.LongStream;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -40,6 +49,8 @@ class ClusterRunEndToEndTest {
     Path tmp;
 
     private final LoopbackPorts ports = new LoopbackPorts();
+    /** Each node's Prometheus endpoint port (metrics-port of its cluster.nodes entry), by node name. */
+    private final Map<String, Integer> metricsPorts = new LinkedHashMap<>();
     private ChildProcesses children;
 
     @AfterEach
@@ -53,13 +64,15 @@ class ClusterRunEndToEndTest {
         return tmp.resolve("out");
     }
 
-    /** A run file with the given nodes ({name, roles} pairs) on free loopback ports. */
+    /** A run file with the given nodes ({name, roles} pairs) on free loopback ports, each serving its metrics. */
     private Path clusterConfig(String mode, String... nameAndRoles) throws IOException {
         StringBuilder nodes = new StringBuilder();
         for (int i = 0; i < nameAndRoles.length; i += 2) {
+            metricsPorts.put(nameAndRoles[i], ports.tcp());
             nodes.append("      { name = \"").append(nameAndRoles[i]).append("\", host = \"127.0.0.1\", port = ")
-                    .append(ports.tcp()).append(", aeron-port = ").append(ports.udpPair()).append(", roles = ")
-                    .append(nameAndRoles[i + 1]).append(" }\n");
+                    .append(ports.tcp()).append(", aeron-port = ").append(ports.udpPair()).append(", metrics-port = ")
+                    .append(metricsPorts.get(nameAndRoles[i])).append(", roles = ").append(nameAndRoles[i + 1])
+                    .append(" }\n");
         }
         Path file = tmp.resolve("cluster.conf");
         Files.writeString(file, """
@@ -191,6 +204,66 @@ class ClusterRunEndToEndTest {
                 + "coordinators");
         assertTrue(Files.isRegularFile(out().resolve(TrainingReport.JSON)), "no report" + children.outputs());
         assertEquals(0, children.awaitExit("worker-1", Duration.ofSeconds(60)), children.outputs());
+    }
+
+    /**
+     * Three node JVMs with their own metrics ports, scraped by a real Prometheus server while the run goes on: every
+     * query of the Grafana dashboard returns data (the data plane's included), every node is up, and the per-node
+     * throughput panels show the worker nodes.
+     */
+    @Test
+    void shouldAnswerEveryDashboardQueryFromTheNodesOfARunningCluster() throws Exception {
+        PrometheusServer.requireInstalled();
+        Path config = clusterConfig("async", "coord", "[coordinator, evaluator]", "worker-1", "[worker]",
+                "worker-2", "[worker]");
+        children = new ChildProcesses(tmp, SECRET);
+        for (String node : metricsPorts.keySet()) {
+            // Far more steps than the test waits for: it queries a run in progress, then kills it.
+            children.start(node, nodeArgs(config, node, "outer.steps=100000", "training.evaluate-every=2",
+                    "training.checkpoint-every=25"));
+        }
+        List<URI> endpoints = metricsPorts.values().stream()
+                .map(port -> URI.create("http://127.0.0.1:" + port + "/metrics")).toList();
+        try (PrometheusServer prometheus = PrometheusServer.start(endpoints, tmp.resolve("prometheus"))) {
+            // The nodes prepare data and base, form the cluster and train a few versions first (slow on a busy VM).
+            children.awaitOutput("coord", Pattern.compile("evaluated phi version \\d+"), RUN_DEADLINE);
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
+            prometheus.await("metareward_evaluator_pl_accuracy{run=\"e2e\"}", ClusterRunEndToEndTest::hasSeries,
+                    deadline);
+            prometheus.await("max(metareward_phi_version{run=\"e2e\", node=~\"worker-.*\"}) >= 3",
+                    ClusterRunEndToEndTest::hasSeries, deadline);
+            // rate() needs two samples inside its window: three recent scrapes of every node.
+            prometheus.await("count_over_time(up{job=\"metareward\"}[10s]) >= 3",
+                    a -> a.path("data").path("result").size() == 3, deadline);
+
+            assertEquals(List.of(), DashboardQueries.queriesWithoutData(prometheus, "e2e", q -> true),
+                    "dashboard queries without data on a running three-node cluster" + children.outputs());
+            Map<String, Double> up = byNode(prometheus, "Nodes up");
+            assertEquals(Map.of("coord", 1.0, "worker-1", 1.0, "worker-2", 1.0), up, "the nodes-up panel");
+            Set<String> computing = byNode(prometheus, "Inner steps / s per node").keySet();
+            assertFalse(computing.isEmpty(), "inner steps per node");
+            assertTrue(Set.of("worker-1", "worker-2").containsAll(computing), "only worker nodes compute: "
+                    + computing);
+        }
+        for (String node : metricsPorts.keySet()) {
+            assertTrue(children.process(node).isAlive(), node + " ran until the end of the test" + children.outputs());
+        }
+    }
+
+    private static boolean hasSeries(JsonNode answer) {
+        return !answer.path("data").path("result").isEmpty();
+    }
+
+    /** The first query of the dashboard panel {@code title}, answered by node label. */
+    private static Map<String, Double> byNode(PrometheusServer prometheus, String title) throws Exception {
+        JsonNode panel = StreamSupport.stream(DashboardQueries.dashboard().path("panels").spliterator(), false)
+                .filter(p -> title.equals(p.path("title").asText())).findFirst().orElseThrow();
+        String query = DashboardQueries.asGrafanaWouldSend(panel.path("targets").get(0).path("expr").asText(), "e2e");
+        Map<String, Double> values = new TreeMap<>();
+        for (JsonNode series : prometheus.query(query).path("data").path("result")) {
+            values.put(series.path("metric").path("node").asText(), series.path("value").get(1).asDouble());
+        }
+        return values;
     }
 
     /** The first of two children whose output matches {@code pattern}. */

@@ -6,6 +6,7 @@ import dev.metareward.config.NodeSettings;
 import dev.metareward.config.TlsSettings;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Optional;
 
 /** Cluster settings for security tests, built directly so each test shows only what it varies. */
@@ -16,7 +17,7 @@ final class Clusters {
 
     static NodeSettings node(String name, String host, int port) {
         return new NodeSettings(name, host, port, 40123, List.of(NodeSettings.COORDINATOR, NodeSettings.WORKER),
-                List.of(), List.of());
+                List.of(), List.of(), OptionalInt.empty());
     }
 
     static ClusterSettings cluster(boolean allowInsecure, TlsSettings tls, NodeSettings... nodes) {

@@ -68,10 +68,20 @@ public final class DomainMetaStep {
         Hypergradient.Result g = hypergradient.compute(phi, trajectory, outer.gradient());
         long end = System.nanoTime();
         Contribution contribution = new Contribution(domain(), phiVersion, g.gradient(), outer.loss(), pairs.size());
+        long tokens = pairs.chosen().nonPaddingTokens() + pairs.rejected().nonPaddingTokens();
+        double[] meanWeight = new double[trajectory.steps().size()];
+        double[] effectiveSampleSize = new double[meanWeight.length];
+        for (int t = 0; t < meanWeight.length; t++) {
+            InnerStep step = trajectory.steps().get(t);
+            tokens += step.batch().nonPaddingTokens();
+            meanWeight[t] = step.rewardWeights().meanWeight();
+            effectiveSampleSize[t] = step.rewardWeights().effectiveSampleSize();
+        }
         Diagnostics diagnostics = new Diagnostics(trajectory.clampedRewards(),
                 (long) innerLoop.steps() * innerLoop.batchSize(), mean(trajectory.fineTuneLoss()),
                 outer.gradient().norm2Number().doubleValue(), g.gradient().norm2Number().doubleValue(), g.hessianSteps(),
-                (innerDone - start) / 1e9, (end - innerDone) / 1e9);
+                (innerDone - start) / 1e9, (end - innerDone) / 1e9, trajectory.stepSeconds(), tokens,
+                mean(meanWeight), mean(effectiveSampleSize));
         return new Result(contribution, diagnostics);
     }
 
@@ -90,9 +100,15 @@ public final class DomainMetaStep {
      * @param hessianSteps inner steps whose Hessian term was applied
      * @param innerSeconds wall time of the forward inner loop
      * @param outerSeconds wall time of loss_PL and the hypergradient
+     * @param innerStepSeconds wall time of each inner step
+     * @param tokens non-padding tokens of the inner SFT batches and of the preference batch
+     * @param meanRewardWeight mean R_i over the inner loop's samples (every batch has B of them)
+     * @param effectiveSampleSize (sum R)^2 / sum R^2 of each inner batch, averaged over the steps
      */
     public record Diagnostics(int clampedRewards, long innerSamples, double meanFineTuneLoss, double outerGradientNorm,
-                              double hypergradientNorm, int hessianSteps, double innerSeconds, double outerSeconds) {
+                              double hypergradientNorm, int hessianSteps, double innerSeconds, double outerSeconds,
+                              double[] innerStepSeconds, long tokens, double meanRewardWeight,
+                              double effectiveSampleSize) {
     }
 
     private static double mean(double[] values) {

@@ -94,9 +94,11 @@ public final class InnerLoop {
         }
         List<InnerStep> kept = new ArrayList<>(keepTrajectory ? steps : 0);
         double[] fineTuneLoss = new double[steps];
+        double[] stepSeconds = new double[steps];
         int clamped = 0;
         INDArray theta = theta0.dup();
         for (int t = 0; t < steps; t++) {
+            long stepStart = System.nanoTime();
             TokenBatch batch = batches.nextSftBatch(batchSize);
             RewardWeights weights = RewardWeights.of(reward.rewards(phi, batch), beta, rewardClamp);
             clamped += weights.clampedCount();
@@ -115,12 +117,13 @@ public final class InnerLoop {
                         + (t + 1) + " of " + steps + " (||theta|| = " + norm + "); lower the inner learning rate ("
                         + learningRate + ") or the reward clamp (" + rewardClamp + ")");
             }
+            stepSeconds[t] = (System.nanoTime() - stepStart) / 1e9;
         }
         if (clamped > 0) {
             LOG.debug("domain {}: {} of {} rewards clamped to |r / beta| <= {}", batches.domain(), clamped,
                     steps * batchSize, rewardClamp);
         }
-        return new InnerTrajectory(kept, theta, clamped, fineTuneLoss, learningRate);
+        return new InnerTrajectory(kept, theta, clamped, fineTuneLoss, learningRate, stepSeconds);
     }
 
     private static double weightedMean(INDArray values, double[] weights) {

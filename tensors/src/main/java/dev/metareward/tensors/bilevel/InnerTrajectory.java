@@ -12,9 +12,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param clampedRewards how many r / beta were clamped over all steps
  * @param fineTuneLoss loss_FT = -(1/B) sum_i R_i F_i(theta_t) of every step, at theta_t (before its update)
  * @param learningRate alpha of the inner steps (the reverse pass must use the same)
+ * @param stepSeconds wall time of every step (rewards, policy gradient and update)
  */
 public record InnerTrajectory(List<InnerStep> steps, INDArray finalTheta, int clampedRewards, double[] fineTuneLoss,
-                              double learningRate) {
+                              double learningRate, double[] stepSeconds) {
     public InnerTrajectory {
         steps = List.copyOf(steps);
     }

@@ -52,6 +52,29 @@ public record RewardWeights(double[] rewards, double[] weights, boolean[] clampe
         return n;
     }
 
+    /** Mean of R_i over the batch. */
+    public double meanWeight() {
+        double sum = 0;
+        for (double w : weights) {
+            sum += w;
+        }
+        return sum / weights.length;
+    }
+
+    /**
+     * Effective sample size (sum R_i)^2 / sum R_i^2 of the weighted batch gradient: B when all weights are equal,
+     * towards 1 when one sample dominates.
+     */
+    public double effectiveSampleSize() {
+        double sum = 0;
+        double sumOfSquares = 0;
+        for (double w : weights) {
+            sum += w;
+            sumOfSquares += w * w;
+        }
+        return sum * sum / sumOfSquares;
+    }
+
     /** dR_i / dr_i = R_i / beta, or 0 where the clamp is active. */
     public double derivativeFactor(int i) {
         return clamped[i] ? 0.0 : weights[i] / beta;

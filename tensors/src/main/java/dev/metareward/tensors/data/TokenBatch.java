@@ -39,6 +39,15 @@ public record TokenBatch(int[][] tokens, boolean[][] scored, int[] lastIndex) {
         return tokens.length == 0 ? 0 : tokens[0].length;
     }
 
+    /** Tokens before the padding over all rows (BOS up to the last non-PAD token): what the models really process. */
+    public long nonPaddingTokens() {
+        long n = 0;
+        for (int last : lastIndex) {
+            n += last + 1;
+        }
+        return n;
+    }
+
     /** Number of scored tokens of row {@code b} (the |y| of PL accuracy, Eq. 26). */
     public int scoredCount(int b) {
         int n = 0;

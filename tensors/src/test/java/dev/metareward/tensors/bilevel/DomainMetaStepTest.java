@@ -11,9 +11,13 @@ import dev.metareward.tensors.bilevel.testmodels.BagOfTokensReward;
 import dev.metareward.tensors.bilevel.testmodels.BigramPolicy;
 import dev.metareward.tensors.bilevel.testmodels.InMemoryDomainBatches;
 import dev.metareward.tensors.bilevel.testmodels.ReplayedOuterLoss;
+import dev.metareward.tensors.data.PreferenceBatch;
+import dev.metareward.tensors.data.TokenBatch;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** One domain's contribution: its fields, its data consumption and its determinism. */
 class DomainMetaStepTest {
@@ -79,5 +83,40 @@ class DomainMetaStepTest {
         assertEquals((long) inner.steps() * inner.batch(), d.innerSamples());
         assertEquals(result.contribution().hypergradient().norm2Number().doubleValue(), d.hypergradientNorm(), 0.0);
         assertTrue(d.outerGradientNorm() > 0 && d.innerSeconds() >= 0 && d.outerSeconds() >= 0);
+        assertEquals(inner.steps(), d.innerStepSeconds().length);
+        assertTrue(Arrays.stream(d.innerStepSeconds()).allMatch(x -> x > 0)
+                && Arrays.stream(d.innerStepSeconds()).sum() <= d.innerSeconds(), Arrays.toString(d.innerStepSeconds()));
+
+        // The same batches again, in the order the step draws them: D SFT batches, then the preference batch.
+        InMemoryDomainBatches again = InMemoryDomainBatches.random("electronics", VOCAB, 20, 20, 12, 4);
+        long tokens = 0;
+        double weightSum = 0;
+        double essSum = 0;
+        for (int t = 0; t < inner.steps(); t++) {
+            TokenBatch batch = again.nextSftBatch(inner.batch());
+            tokens += batch.nonPaddingTokens();
+            RewardWeights weights = RewardWeights.of(reward.rewards(phi, batch), inner.beta(), inner.rewardClamp());
+            weightSum += weights.meanWeight();
+            essSum += weights.effectiveSampleSize();
+        }
+        PreferenceBatch pairs = again.nextPreferenceBatch(outer.batch());
+        tokens += pairs.chosen().nonPaddingTokens() + pairs.rejected().nonPaddingTokens();
+        assertEquals(tokens, d.tokens());
+        assertEquals(weightSum / inner.steps(), d.meanRewardWeight(), 1e-12);
+        assertEquals(essSum / inner.steps(), d.effectiveSampleSize(), 1e-12);
+        assertTrue(d.effectiveSampleSize() >= 1 && d.effectiveSampleSize() <= inner.batch(), "ESS "
+                + d.effectiveSampleSize());
+    }
+
+    @Test
+    void shouldMeasureTheEffectiveSampleSizeOfRewardWeights() {
+        INDArray equal = Nd4j.createFromArray(0.5, 0.5, 0.5, 0.5);
+        assertEquals(4.0, RewardWeights.of(equal, 1.0, 20).effectiveSampleSize(), 1e-12);
+        assertEquals(Math.exp(0.5), RewardWeights.of(equal, 1.0, 20).meanWeight(), 1e-12);
+        // One weight e^10 against three of e^0: (e^10 + 3)^2 / (e^20 + 3) is just above 1.
+        INDArray dominated = Nd4j.createFromArray(10.0, 0.0, 0.0, 0.0);
+        double e10 = Math.exp(10);
+        assertEquals((e10 + 3) * (e10 + 3) / (e10 * e10 + 3),
+                RewardWeights.of(dominated, 1.0, 20).effectiveSampleSize(), 1e-12);
     }
 }
