@@ -32,8 +32,8 @@ final class ExperimentCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
-    @Option(names = "--report-only", description = "Only regenerate the report from the results.json already in "
-            + "experiment.output-dir (no training).")
+    @Option(names = "--report-only", description = "Only write the report, from the cells of this grid finished "
+            + "so far under experiment.output-dir/cells (no training; also for an interrupted experiment).")
     boolean reportOnly;
 
     @Override
@@ -41,11 +41,16 @@ final class ExperimentCommand implements Callable<Integer> {
         MetarewardConfig config = configOptions.load();
         Path out = config.experiment().outputDir();
         if (reportOnly) {
-            Path json = out.resolve(ExperimentReport.JSON);
-            if (!Files.isRegularFile(json)) {
-                throw new UserInputException("--report-only: no " + json + "; run the experiment first");
+            // From the finished cells of this config's grid, so it also reports an interrupted experiment.
+            ResultSet finished = new ExperimentRunner(config, data -> GroundTruthScorer.forDomains(data.domains()),
+                    null).finished();
+            if (finished.outcomes().isEmpty()) {
+                throw new UserInputException("--report-only: no finished cells of this grid under " + out.resolve("cells")
+                        + "; run the experiment first");
             }
-            print(ExperimentReport.write(ResultSet.readJson(json), out), out);
+            LOG.info("report from {} of {} cells", finished.provenance().get("cells_finished"),
+                    finished.provenance().get("cells_in_grid"));
+            print(ExperimentReport.write(finished, out), out);
             return 0;
         }
         if (config.cluster().enabled()) {

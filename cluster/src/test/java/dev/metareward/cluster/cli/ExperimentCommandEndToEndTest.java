@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code metareward experiment} end to end on a tiny model and budget: leave-one-domain-out over three built-in
  * domains, two seeds, every method and a beta sweep; the report folder; a second run that reads the finished cells
- * back instead of computing them; and a config naming an unknown method.
+ * back instead of computing them; the report of a partly finished grid; and a config naming an unknown method.
  */
 class ExperimentCommandEndToEndTest {
 
@@ -81,6 +81,22 @@ class ExperimentCommandEndToEndTest {
         ResultSet second = ResultSet.readJson(report.resolve(ExperimentReport.JSON));
         assertEquals(results.outcomes().stream().map(Outcome::plAccuracy).toList(),
                 second.outcomes().stream().map(Outcome::plAccuracy).toList());
+
+        // the report of an interrupted grid: only the finished cells, nothing computed
+        Files.delete(report.resolve(ExperimentReport.TABLE));
+        try (var cells = Files.list(report.resolve("cells"))) {
+            Path sftBooksSeed2 = cells.filter(p -> p.getFileName().toString().startsWith("sft_books_seed2_"))
+                    .findFirst().orElseThrow();
+            Files.delete(sftBooksSeed2);
+        }
+        List<String> reportOnly = new ArrayList<>(args());
+        reportOnly.add("--report-only");
+        CliRun partial = CliRun.of(reportOnly);
+        assertEquals(0, partial.exitCode(), partial.err());
+        ResultSet fromCells = ResultSet.readJson(report.resolve(ExperimentReport.JSON));
+        assertEquals(results.outcomes().size() - 1, fromCells.outcomes().size());
+        assertEquals(23, ((Number) fromCells.provenance().get("cells_finished")).intValue());
+        assertTrue(Files.readString(report.resolve(ExperimentReport.TABLE)).contains("| SFT |"));
     }
 
     @Test

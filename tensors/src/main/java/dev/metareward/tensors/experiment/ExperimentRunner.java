@@ -83,59 +83,107 @@ public final class ExperimentRunner {
         return variants;
     }
 
-    public ResultSet run() {
-        long started = System.nanoTime();
+    /** One (row, fold, seed) of the grid with its settings and the file its outcomes are kept in. */
+    record Cell(Variant variant, Fold fold, long seed, MetarewardConfig config, Path file) {
+    }
+
+    /** Every cell of the grid, seed by seed (so an interrupted run has whole seeds first), then fold, then row. */
+    List<Cell> cells() {
         ExperimentSettings e = config.experiment();
         List<Fold> folds = Fold.of(e, config.data());
-        List<Variant> variants = variants(config);
-        int total = e.seeds().size() * folds.size() * variants.size();
-        LOG.info("experiment: {} fold(s) {} x {} seed(s) x {} row(s) = {} cells", folds.size(),
-                folds.stream().map(Fold::name).toList(), e.seeds().size(), variants.size(), total);
-        Path out = e.outputDir();
-        List<Outcome> outcomes = new ArrayList<>();
-        int done = 0;
-        String dataFingerprint = "";
+        List<Cell> cells = new ArrayList<>();
         for (long seed : e.seeds()) {
-            MetarewardConfig seedConfig = forFold(config.with(Map.of("run.seed", seed,
-                    "run.output-dir", out.toString())), folds.get(0));
-            WarmStartedModel prepared = WarmStartedModel.prepare(seedConfig, listener.phases());
-            dataFingerprint = Fingerprints.ofData(prepared.data());
-            GroundTruthScorer judge = judges.apply(prepared.data());
+            MetarewardConfig seedConfig = config.with(Map.of("run.seed", seed,
+                    "run.output-dir", e.outputDir().toString()));
             for (Fold fold : folds) {
                 MetarewardConfig foldConfig = forFold(seedConfig, fold);
-                for (Variant variant : variants) {
+                for (Variant variant : variants(config)) {
                     MetarewardConfig cellConfig = variant.sweep() ? foldConfig.with("inner.beta", variant.beta())
                             : foldConfig;
-                    Path file = cellFile(out, variant, fold, seed, cellConfig);
-                    List<Outcome> cell = Files.isRegularFile(file) ? readCell(file) : null;
-                    if (cell == null) {
-                        FoldContext context = new FoldContext(cellConfig, fold, prepared.data(), prepared.batcher(),
-                                prepared.model(), judge, listener.phases());
-                        cell = runCell(variant, context);
-                        writeCell(file, cell);
-                    } else {
-                        LOG.info("{} / fold {} / seed {}: read back from {}", variant.label(), fold.name(), seed, file);
-                    }
-                    outcomes.addAll(cell);
-                    done++;
-                    listener.onCell(done, total, String.format("%s, fold %s, seed %d: PL accuracy %s", variant.label(),
-                            fold.name(), seed, cell.stream().map(o -> String.format("%.3f", o.plAccuracy())).toList()));
+                    cells.add(new Cell(variant, fold, seed, cellConfig,
+                            cellFile(e.outputDir(), variant, fold, seed, cellConfig)));
                 }
             }
         }
+        return cells;
+    }
+
+    /** Runs every cell that is not finished yet (reading finished ones back) and returns all outcomes. */
+    public ResultSet run() {
+        long started = System.nanoTime();
+        List<Cell> cells = cells();
+        LOG.info("experiment: folds {} x seeds {} x {} row(s) = {} cells", Fold.of(config.experiment(), config.data())
+                        .stream().map(Fold::name).toList(), config.experiment().seeds(), variants(config).size(),
+                cells.size());
+        List<Outcome> outcomes = new ArrayList<>();
+        WarmStartedModel prepared = null;
+        GroundTruthScorer judge = null;
+        long preparedSeed = 0;
+        String dataFingerprint = "";
+        int done = 0;
+        for (Cell cell : cells) {
+            List<Outcome> result = Files.isRegularFile(cell.file()) ? readCell(cell.file()) : null;
+            if (result == null) {
+                if (prepared == null || preparedSeed != cell.seed()) {
+                    // The warm start of this seed, shared by all its folds and rows (loaded from base/ when cached).
+                    prepared = WarmStartedModel.prepare(cell.config(), listener.phases());
+                    preparedSeed = cell.seed();
+                    judge = judges.apply(prepared.data());
+                    dataFingerprint = Fingerprints.ofData(prepared.data());
+                }
+                FoldContext context = new FoldContext(cell.config(), cell.fold(), prepared.data(), prepared.batcher(),
+                        prepared.model(), judge, listener.phases());
+                result = runCell(cell.variant(), context);
+                writeCell(cell.file(), result);
+            } else {
+                LOG.info("{} / fold {} / seed {}: read back from {}", cell.variant().label(), cell.fold().name(),
+                        cell.seed(), cell.file());
+            }
+            outcomes.addAll(result);
+            done++;
+            listener.onCell(done, cells.size(), String.format("%s, fold %s, seed %d: PL accuracy %s",
+                    cell.variant().label(), cell.fold().name(), cell.seed(),
+                    result.stream().map(o -> String.format("%.3f", o.plAccuracy())).toList()));
+        }
+        Map<String, Object> provenance = provenance(cells.size(), cells.size());
+        provenance.put("data_sha256", dataFingerprint);
+        provenance.put("wall_seconds", (System.nanoTime() - started) / 1e9);
+        return new ResultSet(provenance, outcomes);
+    }
+
+    /**
+     * The outcomes of the cells finished so far, computing nothing: the report of an experiment still running or
+     * interrupted (provenance says how many cells of the grid it holds).
+     */
+    public ResultSet finished() {
+        List<Cell> cells = cells();
+        List<Outcome> outcomes = new ArrayList<>();
+        int finished = 0;
+        for (Cell cell : cells) {
+            List<Outcome> result = Files.isRegularFile(cell.file()) ? readCell(cell.file()) : null;
+            if (result != null) {
+                outcomes.addAll(result);
+                finished++;
+            }
+        }
+        return new ResultSet(provenance(finished, cells.size()), outcomes);
+    }
+
+    private Map<String, Object> provenance(int finishedCells, int totalCells) {
+        ExperimentSettings e = config.experiment();
         Map<String, Object> provenance = new LinkedHashMap<>();
         provenance.put("run_id", config.run().id());
         provenance.put("protocol", e.protocol().toString());
-        provenance.put("folds", folds);
+        provenance.put("folds", Fold.of(e, config.data()));
         provenance.put("seeds", e.seeds());
+        provenance.put("cells_finished", finishedCells);
+        provenance.put("cells_in_grid", totalCells);
         provenance.put("config_sha256", Fingerprints.of(config.render(false)));
-        provenance.put("data_sha256", dataFingerprint);
         provenance.put("meta_test_steps", config.metaTest().steps());
         provenance.put("temperatures", config.metaTest().temperatures());
         provenance.put("java", System.getProperty("java.version"));
         provenance.put("processors", Runtime.getRuntime().availableProcessors());
-        provenance.put("wall_seconds", (System.nanoTime() - started) / 1e9);
-        return new ResultSet(provenance, outcomes);
+        return provenance;
     }
 
     /** {@code base} with the fold's training and held-out domains. */
