@@ -32,7 +32,9 @@ class ExperimentCommandEndToEndTest {
                 TinyRun.configFile("local.conf").toString()));
         List<String> settings = new ArrayList<>(List.of("outer.steps=2", "training.evaluate-every=1",
                 "meta-test.temperatures=[0.5, 1.0]", "experiment.seeds=[1, 2]", "experiment.curve-every=1",
-                "experiment.beta-sweep=[0.5, 1.0]", "experiment.domains=[books, dvd, kitchen]", "experiment.output-dir=\"" + tmp.resolve("report") + "\""));
+                "experiment.beta-sweep=[0.5, 1.0]", "experiment.domains=[books, dvd, kitchen]",
+                "data.builtin.domains=[books, dvd, kitchen]",
+                "experiment.output-dir=\"" + tmp.resolve("report") + "\""));
         settings.addAll(List.of(more));
         args.addAll(TinyRun.overrides(tmp.resolve("data"), tmp.resolve("run"), settings.toArray(String[]::new)));
         return args;
