@@ -202,11 +202,17 @@ public final class ExperimentRunner {
             long domainStarted = System.nanoTime();
             DomainData data = context.data().domain(domain);
             List<Outcome.CurvePoint> curve = new ArrayList<>();
-            INDArray theta = prepared.policyFor(data, (step, t) ->
-                    curve.add(new Outcome.CurvePoint(step, evaluation.plAccuracy(t, data.prefAll()))));
+            INDArray[] lastObserved = new INDArray[1];
+            INDArray theta = prepared.policyFor(data, (step, t) -> {
+                curve.add(new Outcome.CurvePoint(step, evaluation.plAccuracy(t, data.prefAll())));
+                lastObserved[0] = t;
+            });
+            // The curve's last point is usually the returned policy itself: its accuracy is already known.
+            double accuracy = theta == lastObserved[0] ? curve.get(curve.size() - 1).plAccuracy()
+                    : evaluation.plAccuracy(theta, data.prefAll());
             HeldOutEvaluation.GenerationScores generations = evaluation.generationScores(theta, data);
             outcomes.add(new Outcome(variant.method(), variant.label(), variant.sweep(), variant.beta(),
-                    context.fold().name(), context.seed(), domain, evaluation.plAccuracy(theta, data.prefAll()),
+                    context.fold().name(), context.seed(), domain, accuracy,
                     evaluation.lmLoss(theta, data.sftEval()), generations.winRate(), generations.scoresByTemperature(),
                     curve, prepared.diagnostics(), preparation + (System.nanoTime() - domainStarted) / 1e9));
         }
