@@ -36,6 +36,10 @@ class MetarewardConfigTest {
         assertEquals(List.of("kitchen"), local.data().heldOutDomains());
         assertEquals(DeviceSettings.Backend.CUDA, cluster.device().backend());
         assertTrue(cluster.cluster().enabled());
+        ExperimentSettings lodo = MetarewardConfig.load(root.resolve("experiment-lodo.conf")).experiment();
+        assertEquals(List.of("books", "dvd", "electronics", "kitchen"), lodo.domains());
+        assertTrue(lodo.seeds().size() >= 3, "at least 3 seeds: " + lodo.seeds());
+        assertEquals(ExperimentSettings.KNOWN_METHODS, lodo.methods());
     }
 
     @Test
