@@ -34,12 +34,16 @@ class HeldOutEvaluationTest {
                 "data.dir", dir.resolve("data").toString(), "run.output-dir", dir.resolve("out").toString()));
     }
 
+    private HeldOutEvaluation evaluation(MetarewardConfig config, WarmStartedModel prepared) {
+        return new HeldOutEvaluation(config, prepared.model().policy(), prepared.model().reward(), prepared.batcher(),
+                GroundTruthScorer.forDomains(prepared.data().domains()));
+    }
+
     @Test
     void shouldEndFineTuningInPiecesWhereOneRunEnds() {
         MetarewardConfig config = tinyConfig();
         WarmStartedModel prepared = WarmStartedModel.prepare(config, PhaseListener.NONE);
-        HeldOutEvaluation evaluation = new HeldOutEvaluation(config, prepared.model().policy(),
-                prepared.model().reward(), prepared.batcher(), GroundTruthScorer.forDomains(prepared.data().domains()));
+        HeldOutEvaluation evaluation = evaluation(config, prepared);
         DomainData kitchen = prepared.data().domain("kitchen");
         // a phi away from zero, so that the reward weights differ between samples
         INDArray phi = prepared.model().reward().initialParameters(3).addi(0.05);
@@ -58,8 +62,7 @@ class HeldOutEvaluationTest {
     void shouldComputeTheLmLossAsNllPerScoredTokenWhateverTheBatching() {
         MetarewardConfig config = tinyConfig();
         WarmStartedModel prepared = WarmStartedModel.prepare(config, PhaseListener.NONE);
-        HeldOutEvaluation evaluation = new HeldOutEvaluation(config, prepared.model().policy(),
-                prepared.model().reward(), prepared.batcher(), GroundTruthScorer.forDomains(prepared.data().domains()));
+        HeldOutEvaluation evaluation = evaluation(config, prepared);
         List<SftSample> samples = prepared.data().domain("dvd").sftEval();
         INDArray theta = prepared.model().policy().initialParameters();
 
