@@ -48,6 +48,12 @@ public final class Table3 {
                         + "bold. Model selection used the training domains' evaluation pairs only.%n%n",
                 results.provenance().getOrDefault("protocol", "?"), distinct(results.outcomes(), Outcome::fold),
                 distinct(results.outcomes(), o -> Long.toString(o.seed()))));
+        Object finished = results.provenance().get("cells_finished");
+        Object inGrid = results.provenance().get("cells_in_grid");
+        if (finished != null && !finished.equals(inGrid)) {
+            md.append("**Partial: ").append(finished).append(" of ").append(inGrid)
+                    .append(" cells of the grid are finished; the rest are missing from every table.**\n\n");
+        }
         md.append("## Table 3: held-out PL accuracy (Eq. 26, higher is better)\n\n");
         md.append(table(main, Outcome::label, byDomain, Outcome::plAccuracy, true));
         md.append("\n## Held-out LM loss (mean NLL per token on the held-out SFT evaluation data, lower is better)\n\n");
