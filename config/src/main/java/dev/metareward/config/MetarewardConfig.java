@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +29,8 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
                                InnerSettings inner, OuterSettings outer, HypergradientSettings hypergradient,
                                MetaTestSettings metaTest, TrainingSettings training, TimeoutSettings timeouts,
                                DeviceSettings device, ClusterSettings cluster, MetricsSettings metrics,
-                               BaselineSettings baselines, Config resolved, Config user) {
+                               BaselineSettings baselines, ExperimentSettings experiment, Config resolved,
+                               Config user) {
 
     public static final String ROOT = "metareward";
     private static final String PEKKO_PREFIX = "pekko.";
@@ -83,6 +85,7 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
                 cluster,
                 MetricsSettings.read(r.child("metrics"), cluster),
                 BaselineSettings.read(r.child("baselines")),
+                ExperimentSettings.read(r.child("experiment"), data),
                 resolved, user);
         if (config.hypergradient().mode() == HypergradientSettings.Mode.TRUNCATED
                 && config.hypergradient().truncation() > config.inner().steps()) {
@@ -102,6 +105,24 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
     /** Loads the reference settings alone (tests, defaults). */
     public static MetarewardConfig defaults() {
         return fromConfig(ConfigFactory.empty());
+    }
+
+    /**
+     * These settings with {@code key} (under {@code metareward}, e.g. "run.seed") set to {@code value} on top of the
+     * user's settings, validated again; the experiment derives each seed's and variant's config this way.
+     */
+    public MetarewardConfig with(String key, Object value) {
+        return with(Map.of(key, value));
+    }
+
+    /** These settings with every entry of {@code settings} set at once (so they are validated together). */
+    public MetarewardConfig with(Map<String, ?> settings) {
+        Config changed = user;
+        for (Map.Entry<String, ?> e : settings.entrySet()) {
+            changed = changed.withValue(ROOT + "." + e.getKey(), ConfigValueFactory.fromAnyRef(e.getValue(),
+                    "set by the program: " + e.getKey()));
+        }
+        return fromConfig(changed);
     }
 
     /** Fails with a config error naming the domain settings when the data lacks a configured domain. */

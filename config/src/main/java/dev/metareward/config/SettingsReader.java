@@ -151,6 +151,29 @@ final class SettingsReader {
         }
     }
 
+    /** A list of lists of strings, e.g. domain groups [["a", "b"], ["c"]]. */
+    List<List<String>> stringLists(String name) {
+        try {
+            List<List<String>> lists = new ArrayList<>();
+            for (com.typesafe.config.ConfigValue element : config.getList(key(name))) {
+                if (!(element instanceof com.typesafe.config.ConfigList inner)) {
+                    return fail(name, "expected a list of lists of strings", List.of());
+                }
+                List<String> strings = new ArrayList<>();
+                for (com.typesafe.config.ConfigValue v : inner) {
+                    if (v.valueType() != com.typesafe.config.ConfigValueType.STRING) {
+                        return fail(name, "expected a list of lists of strings", List.of());
+                    }
+                    strings.add((String) v.unwrapped());
+                }
+                lists.add(List.copyOf(strings));
+            }
+            return List.copyOf(lists);
+        } catch (ConfigException e) {
+            return fail(name, "expected a list of lists of strings", List.of());
+        }
+    }
+
     List<Double> numbers(String name) {
         try {
             return List.copyOf(config.getDoubleList(key(name)));

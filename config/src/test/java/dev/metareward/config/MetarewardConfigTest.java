@@ -36,6 +36,10 @@ class MetarewardConfigTest {
         assertEquals(List.of("kitchen"), local.data().heldOutDomains());
         assertEquals(DeviceSettings.Backend.CUDA, cluster.device().backend());
         assertTrue(cluster.cluster().enabled());
+        ExperimentSettings lodo = MetarewardConfig.load(root.resolve("experiment-lodo.conf")).experiment();
+        assertEquals(List.of("books", "dvd", "electronics", "kitchen"), lodo.domains());
+        assertTrue(lodo.seeds().size() >= 3, "at least 3 seeds: " + lodo.seeds());
+        assertEquals(ExperimentSettings.KNOWN_METHODS, lodo.methods());
     }
 
     @Test
@@ -192,5 +196,53 @@ class MetarewardConfigTest {
         ConfigError onCuda = failure("metareward.device { backend = \"cuda\", gpus = [0], engine = \"cpu-kernels\" }");
         assertTrue(onCuda.getMessage().contains("'metareward.device.engine'")
                 && onCuda.getMessage().contains("cannot run on backend = \"cuda\""), onCuda.getMessage());
+    }
+
+    @Test
+    void shouldReadTheExperimentBlockWithLeaveOneDomainOutOverTheRunsDomainsByDefault() throws IOException {
+        MetarewardConfig config = MetarewardConfig.load(write("metareward.experiment { seeds = [5, 6, 7], "
+                + "beta-sweep = [0.5, 2.0] }"));
+        ExperimentSettings e = config.experiment();
+        assertEquals(ExperimentSettings.Protocol.LEAVE_ONE_DOMAIN_OUT, e.protocol());
+        assertEquals(List.of(5L, 6L, 7L), e.seeds());
+        assertEquals(List.of(0.5, 2.0), e.betaSweep());
+        assertEquals(ExperimentSettings.KNOWN_METHODS, e.methods());
+    }
+
+    @Test
+    void shouldReadKFoldGroups() throws IOException {
+        MetarewardConfig config = MetarewardConfig.load(write("metareward.experiment { protocol = \"k-fold\", "
+                + "groups = [[\"books\", \"dvd\"], [\"electronics\", \"kitchen\"]] }"));
+        assertEquals(List.of(List.of("books", "dvd"), List.of("electronics", "kitchen")), config.experiment().groups());
+    }
+
+    @Test
+    void shouldRejectBadExperimentSettingsAllAtOnce() throws IOException {
+        ConfigError e = failure("metareward.experiment { protocol = \"k-fold\", groups = [[\"books\"], "
+                + "[\"books\", \"dvd\"]], seeds = [1, 1], methods = [\"sft\", \"magic\"], "
+                + "beta-sweep = [0.5, -1] }");
+        String m = e.getMessage();
+        for (String expected : List.of("'metareward.experiment.groups'", "[books]",
+                "'metareward.experiment.seeds'", "'metareward.experiment.methods'", "\"magic\"",
+                "'metareward.experiment.beta-sweep'")) {
+            assertTrue(m.contains(expected), expected + " not in: " + m);
+        }
+    }
+
+    @Test
+    void shouldRejectAGroupListThatIsNotAListOfLists() throws IOException {
+        ConfigError e = failure("metareward.experiment { protocol = \"k-fold\", groups = [\"books\", \"dvd\"] }");
+        assertTrue(e.getMessage().contains("'metareward.experiment.groups'")
+                && e.getMessage().contains("list of lists"), e.getMessage());
+    }
+
+    @Test
+    void shouldDeriveAConfigWithOneSettingChangedAndValidateIt() {
+        MetarewardConfig seeded = MetarewardConfig.defaults().with("run.seed", 9L)
+                .with(java.util.Map.of("data.held-out-domains", List.of("kitchen", "dvd"),
+                        "data.training-domains", List.of("books", "electronics")));
+        assertEquals(9L, seeded.run().seed());
+        assertEquals(List.of("kitchen", "dvd"), seeded.data().heldOutDomains());
+        assertThrows(ConfigError.class, () -> MetarewardConfig.defaults().with("inner.beta", -1.0));
     }
 }

@@ -157,7 +157,7 @@ final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             // Only now: a resume that was refused must leave the settings of the checkpoints' run in place.
-            writeResolvedConfig(config, config.run().outputDir());
+            writeResolvedConfig(config, config.run().outputDir().resolve(RESOLVED_CONFIG));
             RunResult result = run.awaitResult();
             result.resumedFrom().ifPresent(p -> LOG.info("resumed from {}", p));
             return result;
@@ -176,12 +176,14 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
-    private static void writeResolvedConfig(MetarewardConfig config, Path out) {
+    /** Writes the resolved settings to {@code file} in a form that parses back (train --resume reads it). */
+    static void writeResolvedConfig(MetarewardConfig config, Path file) {
         try {
-            // render() leaves out the root object's braces; with them the file parses back (train --resume reads it).
-            Files.writeString(out.resolve(RESOLVED_CONFIG), "metareward {\n" + config.render(true) + "}\n");
+            // render() leaves out the root object's braces; with them the file parses back.
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Files.writeString(file, "metareward {\n" + config.render(true) + "}\n");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out.resolve(RESOLVED_CONFIG) + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
     }
 

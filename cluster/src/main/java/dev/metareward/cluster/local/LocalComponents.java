@@ -95,24 +95,13 @@ public final class LocalComponents {
         int steps = config.metaTest().evaluatorSteps();
         return (phi, version) -> {
             long started = System.nanoTime();
-            double correct = 0;
-            long total = 0;
-            for (String domain : config.data().trainingDomains()) {
-                DomainData d = data.domain(domain);
-                if (d.prefEval().isEmpty()) {
-                    // Its accuracy is NaN, and NaN * 0 would turn the whole selection metric into NaN.
-                    continue;
-                }
-                double accuracy = evaluation.plAccuracy(evaluation.fineTune(d, phi, steps), d.prefEval());
-                correct += accuracy * d.prefEval().size();
-                total += d.prefEval().size();
-            }
+            double training = evaluation.trainingDomainAccuracy(data, config.data().trainingDomains(), phi, steps);
             Map<String, Double> heldOut = new LinkedHashMap<>();
             for (String domain : config.data().heldOutDomains()) {
                 DomainData d = data.domain(domain);
                 heldOut.put(domain, evaluation.plAccuracy(evaluation.fineTune(d, phi, steps), d.prefAll()));
             }
-            return new EvaluationResult(version, total == 0 ? Double.NaN : correct / total, heldOut,
+            return new EvaluationResult(version, training, heldOut,
                     (System.nanoTime() - started) / 1e9);
         };
     }

@@ -5,14 +5,10 @@ import dev.metareward.config.ConfigError;
 import dev.metareward.config.DeviceSettings;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.data.Batcher;
-import dev.metareward.tensors.data.DataSets;
 import dev.metareward.tensors.data.MultiDomainData;
-import dev.metareward.tensors.data.SplitMix64;
-import dev.metareward.tensors.data.Tokenizer;
-import dev.metareward.tensors.data.Tokenizers;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import dev.metareward.tensors.device.DevicePlacement;
-import dev.metareward.tensors.pipeline.BaseWarmStart;
+import dev.metareward.tensors.pipeline.WarmStartedModel;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -36,7 +32,7 @@ public record PreparedRun(MetarewardConfig config, MultiDomainData data, Batcher
     private static final Logger LOG = LoggerFactory.getLogger(PreparedRun.class);
 
     /** device.backend must name the ND4J backend this build loaded, or nothing would run where the user thinks. */
-    private static void requireLoadedBackend(MetarewardConfig config) {
+    public static void requireLoadedBackend(MetarewardConfig config) {
         DeviceSettings.Backend loaded = DevicePlacement.loadedBackend();
         if (config.device().backend() != loaded) {
             throw new ConfigError(List.of("'metareward.device.backend' is \"" + name(config.device().backend())
@@ -54,16 +50,15 @@ public record PreparedRun(MetarewardConfig config, MultiDomainData data, Batcher
     /** Loads or generates the data and warm-starts (or loads) the base, showing the warm start's progress. */
     public static PreparedRun prepare(MetarewardConfig config) {
         requireLoadedBackend(config);
-        MultiDomainData data = DataSets.loadOrGenerate(config);
-        Tokenizer tokenizer = Tokenizers.fromSetting(config.model().tokenizer());
-        Batcher batcher = Batcher.forModel(tokenizer, config.model());
-        TransformerModel model = TransformerModel.create(config.model(), config.device(), tokenizer.vocabSize(),
-                SplitMix64.derive(config.run().seed(), "base-init"));
+        WarmStartedModel prepared;
+        try (Progress bar = new Progress("base warm start", config.base().steps())) {
+            prepared = WarmStartedModel.prepare(config, (phase, done, total, message) -> bar.step(message));
+        }
+        MultiDomainData data = prepared.data();
+        Batcher batcher = prepared.batcher();
+        TransformerModel model = prepared.model();
         LOG.info("model engine: {} (device.backend {}, device.engine {})", model.computeEngine(),
                 config.device().backend(), config.device().engine());
-        try (Progress bar = new Progress("base warm start", config.base().steps())) {
-            BaseWarmStart.prepare(config, data, batcher, model, (phase, done, total, message) -> bar.step(message));
-        }
         return new PreparedRun(config, data, batcher, model, new LocalComponents(config, data, batcher, model));
     }
 }

@@ -5,17 +5,19 @@ import dev.metareward.tensors.bilevel.MetaTester;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.data.DomainData;
 import dev.metareward.tensors.data.DomainSampler;
+import dev.metareward.tensors.data.MultiDomainData;
 import dev.metareward.tensors.data.PreferencePair;
+import dev.metareward.tensors.data.SftSample;
 import dev.metareward.tensors.data.SplitMix64;
 import dev.metareward.tensors.data.TokenBatch;
 import dev.metareward.tensors.data.Tokenizer;
 import dev.metareward.tensors.data.builtin.GroundTruthScorer;
 import dev.metareward.tensors.eval.PlAccuracy;
 import dev.metareward.tensors.eval.Sampler;
+import dev.metareward.tensors.eval.Statistics;
 import dev.metareward.tensors.model.PolicyModel;
 import dev.metareward.tensors.model.RewardModel;
 import dev.metareward.tensors.report.DomainResult;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +85,67 @@ public final class HeldOutEvaluation {
         return tester.fineTune(phi, sampler, steps).finalTheta();
     }
 
+    /**
+     * Algorithm 2 as {@link #fineTune(DomainData, INDArray, int)} (the same batches), handing theta to
+     * {@code atStep} at step 0 and after every {@code every} steps and the last. The inner step keeps no state
+     * between steps, so running it in pieces on one sampler gives the same final theta as one run.
+     */
+    public INDArray fineTune(DomainData domain, INDArray phi, int steps, int every, ThetaObserver atStep) {
+        DomainSampler sampler = DomainSampler.overTrainSplit(domain, batcher,
+                SplitMix64.derive(config.run().seed(), "meta-test", domain.domain()));
+        INDArray theta = policy.initialParameters();
+        atStep.observe(0, theta);
+        for (int done = 0; done < steps; ) {
+            int chunk = Math.min(every, steps - done);
+            theta = tester.fineTune(phi, theta, sampler, chunk).finalTheta();
+            done += chunk;
+            atStep.observe(done, theta);
+        }
+        return theta;
+    }
+
+    /** Receives the policy at a step of a fine-tuning run. */
+    @FunctionalInterface
+    public interface ThetaObserver {
+        void observe(int step, INDArray theta);
+    }
+
+    /** Mean negative log-likelihood per scored token (response and EOS) of {@code samples} under {@code theta}. */
+    public double lmLoss(INDArray theta, List<SftSample> samples) {
+        double nll = 0;
+        long tokens = 0;
+        for (int from = 0; from < samples.size(); from += EVAL_BATCH) {
+            TokenBatch batch = batcher.sftBatch(samples.subList(from, Math.min(samples.size(), from + EVAL_BATCH)));
+            double[] logProbs = policy.sequenceLogProbs(theta, batch).toDoubleVector();
+            for (int b = 0; b < logProbs.length; b++) {
+                nll -= logProbs[b];
+                tokens += batch.scoredCount(b);
+            }
+        }
+        return tokens == 0 ? Double.NaN : nll / tokens;
+    }
+
+    /**
+     * The model-selection metric of the paper: after a budgeted meta-test of {@code steps} steps on each training
+     * domain, PL accuracy on the training domains' evaluation pairs, pooled over pairs. Domains without evaluation
+     * pairs are left out; NaN when none has any. Held-out data never enters it.
+     */
+    public double trainingDomainAccuracy(MultiDomainData data, List<String> trainingDomains, INDArray phi, int steps) {
+        double correct = 0;
+        long total = 0;
+        for (String domain : trainingDomains) {
+            DomainData d = data.domain(domain);
+            if (d.prefEval().isEmpty()) {
+                // Its accuracy is NaN, and NaN * 0 would turn the whole selection metric into NaN.
+                continue;
+            }
+            double accuracy = plAccuracy(fineTune(d, phi, steps), d.prefEval());
+            correct += accuracy * d.prefEval().size();
+            total += d.prefEval().size();
+        }
+        return total == 0 ? Double.NaN : correct / total;
+    }
+
     /** PL accuracy of {@code theta} over {@code pairs}, in batches. */
     public double plAccuracy(INDArray theta, List<PreferencePair> pairs) {
         PlAccuracy.Counts counts = PlAccuracy.Counts.NONE;
@@ -93,14 +156,30 @@ public final class HeldOutEvaluation {
         return counts.accuracy();
     }
 
-    private record GenerationScores(Map<Double, Double> medianByTemperature, double winRate) {
+    /**
+     * The judge's scores of sampled continuations of the domain's first meta-test.generation-prompts prompts.
+     *
+     * @param scoresByTemperature one score per prompt, per sampling temperature
+     * @param winRate fraction of generations (over all temperatures) the judge scores above the pair's chosen answer
+     */
+    public record GenerationScores(Map<Double, double[]> scoresByTemperature, double winRate) {
+        public GenerationScores {
+            scoresByTemperature = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(scoresByTemperature));
+        }
+
+        public Map<Double, Double> medianByTemperature() {
+            Map<Double, Double> medians = new LinkedHashMap<>();
+            scoresByTemperature.forEach((t, scores) -> medians.put(t, Statistics.median(scores)));
+            return medians;
+        }
     }
 
-    private GenerationScores generationScores(INDArray theta, DomainData domain) {
+    /** Samples continuations of {@code theta} at every meta-test temperature and scores them with the judge. */
+    public GenerationScores generationScores(INDArray theta, DomainData domain) {
         int n = Math.min(config.metaTest().generationPrompts(), domain.prefAll().size());
-        Map<Double, Double> medians = new LinkedHashMap<>();
+        Map<Double, double[]> byTemperature = new LinkedHashMap<>();
         if (n == 0) {
-            return new GenerationScores(medians, Double.NaN);
+            return new GenerationScores(byTemperature, Double.NaN);
         }
         List<PreferencePair> pairs = domain.prefAll().subList(0, n);
         List<String> prompts = pairs.stream().map(PreferencePair::prompt).toList();
@@ -121,15 +200,8 @@ public final class HeldOutEvaluation {
                 wins += scores[i] > chosen ? 1 : 0;
                 games++;
             }
-            medians.put(temperature, median(scores));
+            byTemperature.put(temperature, scores);
         }
-        return new GenerationScores(medians, (double) wins / games);
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int m = sorted.length / 2;
-        return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+        return new GenerationScores(byTemperature, (double) wins / games);
     }
 }

@@ -1,0 +1,250 @@
+package dev.metareward.tensors.experiment;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.metareward.config.ExperimentSettings;
+import dev.metareward.config.MetarewardConfig;
+import dev.metareward.tensors.checkpoint.AtomicFiles;
+import dev.metareward.tensors.data.DomainData;
+import dev.metareward.tensors.data.MultiDomainData;
+import dev.metareward.tensors.data.builtin.GroundTruthScorer;
+import dev.metareward.tensors.pipeline.Fingerprints;
+import dev.metareward.tensors.pipeline.HeldOutEvaluation;
+import dev.metareward.tensors.pipeline.PhaseListener;
+import dev.metareward.tensors.pipeline.WarmStartedModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the grid of {@code experiment}: for each seed, the warm-started base (shared by every fold and method of
+ * that seed: it trains on SFT data only, which every method may use); for each fold and method (and beta of the
+ * sweep), {@link HeldOutMethod#prepare} once, then the policy of each held-out domain and its scores. A finished
+ * (method, fold, seed) cell is saved under {@code <output-dir>/cells/}, keyed by a fingerprint of its settings, so a
+ * rerun of an interrupted experiment skips what is done.
+ */
+public final class ExperimentRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
+
+    /** What the runner reports while it works. */
+    public interface Listener {
+        /** One (method, fold, seed) cell of {@code total} is done (computed or read back from disk). */
+        void onCell(int done, int total, String message);
+
+        /** Progress inside a phase (base warm start, meta-training...). */
+        PhaseListener phases();
+    }
+
+    /** One row kind of the grid: a configured method, or the learned phi at one beta of the sweep. */
+    record Variant(String method, String label, boolean sweep, double beta) {
+        String id() {
+            return sweep ? method + "-beta" + beta : method;
+        }
+    }
+
+    private final MetarewardConfig config;
+    private final Function<MultiDomainData, GroundTruthScorer> judges;
+    private final Listener listener;
+
+    /**
+     * @param config the experiment's settings (experiment block, plus everything the methods read)
+     * @param judges the judge of generations for the loaded data
+     * @param listener progress
+     */
+    public ExperimentRunner(MetarewardConfig config, Function<MultiDomainData, GroundTruthScorer> judges,
+                            Listener listener) {
+        this.config = config;
+        this.judges = judges;
+        this.listener = listener;
+    }
+
+    /** The rows of the grid: the configured methods, then the beta sweep's extra rows of the learned phi. */
+    static List<Variant> variants(MetarewardConfig config) {
+        ExperimentSettings e = config.experiment();
+        List<Variant> variants = new ArrayList<>();
+        for (String method : e.methods()) {
+            variants.add(new Variant(method, Methods.of(method).label(), false, config.inner().beta()));
+        }
+        for (double beta : e.betaSweep()) {
+            if (beta != config.inner().beta()) {
+                variants.add(new Variant(ExperimentSettings.LEARNED_PHI, Methods.of(ExperimentSettings.LEARNED_PHI)
+                        .label() + " (beta=" + beta + ")", true, beta));
+            }
+        }
+        return variants;
+    }
+
+    /** One (row, fold, seed) of the grid with its settings and the file its outcomes are kept in. */
+    record Cell(Variant variant, Fold fold, long seed, MetarewardConfig config, Path file) {
+    }
+
+    /** Every cell of the grid, seed by seed (so an interrupted run has whole seeds first), then fold, then row. */
+    List<Cell> cells() {
+        ExperimentSettings e = config.experiment();
+        List<Fold> folds = Fold.of(e, config.data());
+        List<Cell> cells = new ArrayList<>();
+        for (long seed : e.seeds()) {
+            MetarewardConfig seedConfig = config.with(Map.of("run.seed", seed,
+                    "run.output-dir", e.outputDir().toString()));
+            for (Fold fold : folds) {
+                MetarewardConfig foldConfig = forFold(seedConfig, fold);
+                for (Variant variant : variants(config)) {
+                    MetarewardConfig cellConfig = variant.sweep() ? foldConfig.with("inner.beta", variant.beta())
+                            : foldConfig;
+                    cells.add(new Cell(variant, fold, seed, cellConfig,
+                            cellFile(e.outputDir(), variant, fold, seed, cellConfig)));
+                }
+            }
+        }
+        return cells;
+    }
+
+    /** Runs every cell that is not finished yet (reading finished ones back) and returns all outcomes. */
+    public ResultSet run() {
+        long started = System.nanoTime();
+        List<Cell> cells = cells();
+        LOG.info("experiment: folds {} x seeds {} x {} row(s) = {} cells", Fold.of(config.experiment(), config.data())
+                        .stream().map(Fold::name).toList(), config.experiment().seeds(), variants(config).size(),
+                cells.size());
+        List<Outcome> outcomes = new ArrayList<>();
+        WarmStartedModel prepared = null;
+        GroundTruthScorer judge = null;
+        long preparedSeed = 0;
+        String dataFingerprint = "";
+        int done = 0;
+        for (Cell cell : cells) {
+            List<Outcome> result = Files.isRegularFile(cell.file()) ? readCell(cell.file()) : null;
+            if (result == null) {
+                if (prepared == null || preparedSeed != cell.seed()) {
+                    // The warm start of this seed, shared by all its folds and rows (loaded from base/ when cached).
+                    prepared = WarmStartedModel.prepare(cell.config(), listener.phases());
+                    preparedSeed = cell.seed();
+                    judge = judges.apply(prepared.data());
+                    dataFingerprint = Fingerprints.ofData(prepared.data());
+                }
+                FoldContext context = new FoldContext(cell.config(), cell.fold(), prepared.data(), prepared.batcher(),
+                        prepared.model(), judge, listener.phases());
+                result = runCell(cell.variant(), context);
+                writeCell(cell.file(), result);
+            } else {
+                LOG.info("{} / fold {} / seed {}: read back from {}", cell.variant().label(), cell.fold().name(),
+                        cell.seed(), cell.file());
+            }
+            outcomes.addAll(result);
+            done++;
+            listener.onCell(done, cells.size(), String.format("%s, fold %s, seed %d: PL accuracy %s",
+                    cell.variant().label(), cell.fold().name(), cell.seed(),
+                    result.stream().map(o -> String.format("%.3f", o.plAccuracy())).toList()));
+        }
+        Map<String, Object> provenance = provenance(cells.size(), cells.size());
+        provenance.put("data_sha256", dataFingerprint);
+        provenance.put("wall_seconds", (System.nanoTime() - started) / 1e9);
+        return new ResultSet(provenance, outcomes);
+    }
+
+    /**
+     * The outcomes of the cells finished so far, computing nothing: the report of an experiment still running or
+     * interrupted (provenance says how many cells of the grid it holds).
+     */
+    public ResultSet finished() {
+        List<Cell> cells = cells();
+        List<Outcome> outcomes = new ArrayList<>();
+        int finished = 0;
+        for (Cell cell : cells) {
+            List<Outcome> result = Files.isRegularFile(cell.file()) ? readCell(cell.file()) : null;
+            if (result != null) {
+                outcomes.addAll(result);
+                finished++;
+            }
+        }
+        return new ResultSet(provenance(finished, cells.size()), outcomes);
+    }
+
+    private Map<String, Object> provenance(int finishedCells, int totalCells) {
+        ExperimentSettings e = config.experiment();
+        Map<String, Object> provenance = new LinkedHashMap<>();
+        provenance.put("run_id", config.run().id());
+        provenance.put("protocol", e.protocol().toString());
+        provenance.put("folds", Fold.of(e, config.data()));
+        provenance.put("seeds", e.seeds());
+        provenance.put("cells_finished", finishedCells);
+        provenance.put("cells_in_grid", totalCells);
+        provenance.put("config_sha256", Fingerprints.of(config.render(false)));
+        provenance.put("meta_test_steps", config.metaTest().steps());
+        provenance.put("temperatures", config.metaTest().temperatures());
+        provenance.put("java", System.getProperty("java.version"));
+        provenance.put("processors", Runtime.getRuntime().availableProcessors());
+        return provenance;
+    }
+
+    /** {@code base} with the fold's training and held-out domains. */
+    static MetarewardConfig forFold(MetarewardConfig base, Fold fold) {
+        return base.with(Map.of("data.training-domains", fold.trainingDomains(),
+                "data.held-out-domains", fold.heldOutDomains()));
+    }
+
+    private List<Outcome> runCell(Variant variant, FoldContext context) {
+        long started = System.nanoTime();
+        HeldOutMethod.Prepared prepared = Methods.of(variant.method()).factory().get().prepare(context);
+        double preparation = (System.nanoTime() - started) / 1e9;
+        HeldOutEvaluation evaluation = context.evaluation();
+        List<Outcome> outcomes = new ArrayList<>();
+        for (String domain : context.fold().heldOutDomains()) {
+            long domainStarted = System.nanoTime();
+            DomainData data = context.data().domain(domain);
+            List<Outcome.CurvePoint> curve = new ArrayList<>();
+            INDArray[] lastObserved = new INDArray[1];
+            INDArray theta = prepared.policyFor(data, (step, t) -> {
+                curve.add(new Outcome.CurvePoint(step, evaluation.plAccuracy(t, data.prefAll())));
+                lastObserved[0] = t;
+            });
+            // The curve's last point is usually the returned policy itself: its accuracy is already known.
+            double accuracy = theta == lastObserved[0] ? curve.get(curve.size() - 1).plAccuracy()
+                    : evaluation.plAccuracy(theta, data.prefAll());
+            HeldOutEvaluation.GenerationScores generations = evaluation.generationScores(theta, data);
+            outcomes.add(new Outcome(variant.method(), variant.label(), variant.sweep(), variant.beta(),
+                    context.fold().name(), context.seed(), domain, accuracy,
+                    evaluation.lmLoss(theta, data.sftEval()), generations.winRate(), generations.scoresByTemperature(),
+                    curve, prepared.diagnostics(), preparation + (System.nanoTime() - domainStarted) / 1e9));
+        }
+        return outcomes;
+    }
+
+    /**
+     * The cell's file: named by row, fold and seed, and by a fingerprint of every setting that can change its
+     * numbers (all but the experiment block), so a changed setting is computed afresh.
+     */
+    private static Path cellFile(Path out, Variant variant, Fold fold, long seed, MetarewardConfig cellConfig) {
+        String settings = cellConfig.resolved().getConfig(MetarewardConfig.ROOT).withoutPath("experiment").root()
+                .render(com.typesafe.config.ConfigRenderOptions.concise());
+        String key = Fingerprints.of(settings, variant.id(), fold.toString()).substring(0, 12);
+        return out.resolve("cells").resolve(variant.id() + "_" + fold.name() + "_seed" + seed + "_" + key + ".json");
+    }
+
+    private static List<Outcome> readCell(Path file) {
+        try {
+            return ResultSet.mapper().readValue(file.toFile(), new TypeReference<List<Outcome>>() { });
+        } catch (IOException ex) {
+            LOG.warn("{} is unreadable ({}); computing the cell again", file, ex.getMessage());
+            return null;
+        }
+    }
+
+    private static void writeCell(Path file, List<Outcome> cell) {
+        try {
+            byte[] json = ResultSet.mapper().writeValueAsString(cell).getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.write(file, stream -> stream.write(json));
+        } catch (IOException ex) {
+            throw new UncheckedIOException("could not write " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+}

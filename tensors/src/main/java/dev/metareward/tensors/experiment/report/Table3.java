@@ -1,0 +1,163 @@
+package dev.metareward.tensors.experiment.report;
+
+import dev.metareward.tensors.eval.Statistics.Interval;
+import dev.metareward.tensors.experiment.Outcome;
+import dev.metareward.tensors.experiment.ResultSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The Markdown tables of an experiment ({@code table3.md}): the paper's Table 3 (held-out PL accuracy, methods x
+ * held-out domains plus a mean column), then the held-out LM loss, the judge's reward of generations by
+ * temperature, the win rate, and the beta sweep when there is one. Every cell is "mean ± half-width" of a 95%
+ * Student-t interval over seeds (a domain's column) or over seeds and held-out domains (the mean column); the best
+ * mean of each column is in bold.
+ */
+public final class Table3 {
+
+    private Table3() {
+    }
+
+    /** A column of a table: its heading and which outcomes it pools. */
+    private record Column(String heading, Predicate<Outcome> member) {
+    }
+
+    public static String markdown(ResultSet results) {
+        List<Outcome> main = results.outcomes().stream().filter(o -> !o.sweep()).toList();
+        List<Outcome> sweep = sweepRows(results);
+        List<String> domains = distinct(results.outcomes(), Outcome::domain);
+        List<Column> byDomain = new ArrayList<>();
+        domains.forEach(d -> byDomain.add(new Column(d, o -> o.domain().equals(d))));
+        byDomain.add(new Column("mean", o -> true));
+        List<Double> temperatures = new ArrayList<>(new LinkedHashSet<>(main.stream()
+                .flatMap(o -> o.judgeScores().keySet().stream()).toList()));
+        List<Column> byTemperature = new ArrayList<>();
+        temperatures.forEach(t -> byTemperature.add(new Column("T = " + t, o -> o.judgeScores().containsKey(t))));
+
+        StringBuilder md = new StringBuilder();
+        md.append("# Held-out evaluation\n\n");
+        md.append(String.format(Locale.ROOT, "Protocol %s, folds %s, seeds %s. Each cell: mean ± half-width of the "
+                        + "95%% Student-t interval, t(0.975, n-1) s / sqrt(n), over seeds (a domain's column) or over "
+                        + "seeds and held-out domains (mean column); n = values pooled. Best mean of each column in "
+                        + "bold. Model selection used the training domains' evaluation pairs only.%n%n",
+                results.provenance().getOrDefault("protocol", "?"), distinct(results.outcomes(), Outcome::fold),
+                distinct(results.outcomes(), o -> Long.toString(o.seed()))));
+        Object finished = results.provenance().get("cells_finished");
+        Object inGrid = results.provenance().get("cells_in_grid");
+        if (finished != null && !finished.equals(inGrid)) {
+            md.append("**Partial: ").append(finished).append(" of ").append(inGrid)
+                    .append(" cells of the grid are finished; the rest are missing from every table.**\n\n");
+        }
+        md.append("## Table 3: held-out PL accuracy (Eq. 26, higher is better)\n\n");
+        md.append(table(main, Outcome::label, byDomain, Outcome::plAccuracy, true));
+        md.append("\n## Held-out LM loss (mean NLL per token on the held-out SFT evaluation data, lower is better)\n\n");
+        md.append(table(main, Outcome::label, byDomain, Outcome::lmLoss, false));
+        if (!byTemperature.isEmpty()) {
+            md.append("\n## Judge reward of generations (median over prompts, by sampling temperature, higher is "
+                    + "better)\n\n");
+            md.append(table(main, Outcome::label, byTemperature, null, true,
+                    temperatures));
+        }
+        md.append("\n## Win rate of generations against the chosen answers (all temperatures, higher is better)\n\n");
+        md.append(table(main, Outcome::label, byDomain, Outcome::winRate, true));
+        if (!sweep.isEmpty()) {
+            md.append("\n## Beta sweep (Figure 4): held-out PL accuracy of the learned phi by inner.beta\n\n");
+            md.append(table(sweep, o -> "beta = " + o.beta(), byDomain, Outcome::plAccuracy, true));
+        }
+        return md.toString();
+    }
+
+    /** The learned-phi rows at every beta (the main row at its own beta included) when the grid has a sweep. */
+    static List<Outcome> sweepRows(ResultSet results) {
+        List<Outcome> swept = results.outcomes().stream().filter(Outcome::sweep).toList();
+        if (swept.isEmpty()) {
+            return List.of();
+        }
+        String method = swept.get(0).method();
+        List<Outcome> rows = new ArrayList<>(results.outcomes().stream()
+                .filter(o -> !o.sweep() && o.method().equals(method)).toList());
+        rows.addAll(swept);
+        rows.sort(java.util.Comparator.comparingDouble(Outcome::beta));
+        return rows;
+    }
+
+    private static String table(List<Outcome> outcomes, java.util.function.Function<Outcome, String> row,
+                                List<Column> columns, ToDoubleFunction<Outcome> metric, boolean higherIsBetter) {
+        return table(outcomes, row, columns, metric, higherIsBetter, null);
+    }
+
+    /**
+     * One table; with {@code temperatures} the metric of column i is the median judge score at temperatures[i].
+     */
+    private static String table(List<Outcome> outcomes, java.util.function.Function<Outcome, String> row,
+                                List<Column> columns, ToDoubleFunction<Outcome> metric, boolean higherIsBetter,
+                                List<Double> temperatures) {
+        List<String> rows = distinct(outcomes, row);
+        Map<String, Interval[]> cells = new LinkedHashMap<>();
+        for (String r : rows) {
+            Interval[] intervals = new Interval[columns.size()];
+            for (int c = 0; c < columns.size(); c++) {
+                Column column = columns.get(c);
+                ToDoubleFunction<Outcome> value = temperatures == null ? metric
+                        : judgeMedianAt(temperatures.get(c));
+                intervals[c] = Interval.of(outcomes.stream().filter(o -> row.apply(o).equals(r))
+                        .filter(column.member()).mapToDouble(value).toArray());
+            }
+            cells.put(r, intervals);
+        }
+        StringBuilder md = new StringBuilder("| method |");
+        columns.forEach(c -> md.append(' ').append(c.heading()).append(" |"));
+        md.append("\n|---|");
+        columns.forEach(c -> md.append("---|"));
+        md.append('\n');
+        for (String r : rows) {
+            md.append("| ").append(r).append(" |");
+            for (int c = 0; c < columns.size(); c++) {
+                Interval cell = cells.get(r)[c];
+                boolean best = isBest(cells, c, cell, higherIsBetter);
+                String text = format(cell);
+                md.append(' ').append(best ? "**" + text + "**" : text).append(" |");
+            }
+            md.append('\n');
+        }
+        return md.toString();
+    }
+
+    private static ToDoubleFunction<Outcome> judgeMedianAt(double temperature) {
+        return o -> o.medianJudgeScore().getOrDefault(temperature, Double.NaN);
+    }
+
+    private static boolean isBest(Map<String, Interval[]> cells, int column, Interval cell, boolean higherIsBetter) {
+        if (Double.isNaN(cell.mean()) || cells.size() < 2) {
+            return false;
+        }
+        for (Interval[] other : cells.values()) {
+            double m = other[column].mean();
+            if (!Double.isNaN(m) && (higherIsBetter ? m > cell.mean() : m < cell.mean())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** "0.612 ± 0.031"; "0.612" alone when the interval is undefined (one value); "n/a" without values. */
+    static String format(Interval interval) {
+        if (Double.isNaN(interval.mean())) {
+            return "n/a";
+        }
+        if (Double.isNaN(interval.halfWidth())) {
+            return String.format(Locale.ROOT, "%.3f", interval.mean());
+        }
+        return String.format(Locale.ROOT, "%.3f ± %.3f", interval.mean(), interval.halfWidth());
+    }
+
+    static <T> List<String> distinct(List<T> items, java.util.function.Function<T, String> key) {
+        return new ArrayList<>(new LinkedHashSet<>(items.stream().map(key).toList()));
+    }
+}
