@@ -28,7 +28,7 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
                                InnerSettings inner, OuterSettings outer, HypergradientSettings hypergradient,
                                MetaTestSettings metaTest, TrainingSettings training, TimeoutSettings timeouts,
                                DeviceSettings device, ClusterSettings cluster, MetricsSettings metrics,
-                               Config resolved, Config user) {
+                               JudgeSettings judge, Config resolved, Config user) {
 
     public static final String ROOT = "metareward";
     private static final String PEKKO_PREFIX = "pekko.";
@@ -81,6 +81,7 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
                 device,
                 ClusterSettings.read(r.child("cluster"), data, device),
                 MetricsSettings.read(r.child("metrics")),
+                JudgeSettings.read(r.child("judge")),
                 resolved, user);
         if (config.hypergradient().mode() == HypergradientSettings.Mode.TRUNCATED
                 && config.hypergradient().truncation() > config.inner().steps()) {

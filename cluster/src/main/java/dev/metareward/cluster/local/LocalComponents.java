@@ -12,7 +12,8 @@ import dev.metareward.tensors.data.DomainData;
 import dev.metareward.tensors.data.DomainSampler;
 import dev.metareward.tensors.data.MultiDomainData;
 import dev.metareward.tensors.data.SplitMix64;
-import dev.metareward.tensors.data.builtin.GroundTruthScorer;
+import dev.metareward.tensors.judge.Judge;
+import dev.metareward.tensors.judge.Judges;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
 import java.util.LinkedHashMap;
@@ -45,9 +46,9 @@ public final class LocalComponents {
         return model;
     }
 
-    /** The judge of generations: the built-in ground-truth scorer over the data's domains. */
-    public GroundTruthScorer judge() {
-        return GroundTruthScorer.forDomains(data.domains());
+    /** The judge of generations that judge.kind asks for (the Bradley-Terry judge gets a model of its own). */
+    public Judge judge() {
+        return Judges.create(config, data, () -> copyOfModel().reward(), batcher);
     }
 
     /** phi at version 0, derived from the run seed. */
