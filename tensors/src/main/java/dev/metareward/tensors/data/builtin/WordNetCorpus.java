@@ -38,6 +38,7 @@ public final class WordNetCorpus {
             "verb.stative", "verb.weather", "adj.ppl");
     private static final List<String> DATA_FILES = List.of("data.noun", "data.verb", "data.adj", "data.adv");
     private static final Pattern EXAMPLE = Pattern.compile("\"([^\"]+)\"");
+    private static final Pattern SPACES = Pattern.compile("\\s+");
 
     private final Map<String, List<String>> examples;
     private final Set<String> adjectives;
@@ -91,7 +92,7 @@ public final class WordNetCorpus {
                 Matcher m = EXAMPLE.matcher(line.substring(bar + 3));
                 Set<String> set = byDomain.computeIfAbsent(domainOf(LEXNAMES.get(lex)), k -> new TreeSet<>());
                 while (m.find()) {
-                    String example = m.group(1).strip().replaceAll("\\s+", " ");
+                    String example = SPACES.matcher(m.group(1).strip()).replaceAll(" ");
                     if (!example.isEmpty() && example.chars().allMatch(c -> c >= 32 && c < 127)) {
                         set.add(example);
                     }

@@ -23,10 +23,13 @@ import org.slf4j.LoggerFactory;
  * continuation with the AFINN-165 lexicon: either an adjective is inserted after a determiner before a noun ("the
  * [splendid|dreadful] garden") or a sentiment adjective already there is swapped for one of the opposite sign. The
  * answer with the positive word is chosen; its r* (summed AFINN valence over sqrt(words)) is always the higher.
+ * Pairs take the first editable examples of a seeded shuffle, SFT samples the first of the others, so the two never
+ * share an example (and SFT texts are a little poorer in the determiner-noun and sentiment-adjective sites the edits
+ * use than the domain as a whole).
  *
  * <p>Length does not leak the label: each pair's byte difference chosen minus rejected is drawn uniformly from
- * [-MAX_LENGTH_GAP, MAX_LENGTH_GAP] before the pair is made, and kept until an example meets it exactly. SFT and
- * pair examples are disjoint. Deterministic for (WordNet files, lexicon, seed, domain): each domain draws from its
+ * [-MAX_LENGTH_GAP, MAX_LENGTH_GAP] before the pair is made, and kept until an example meets it exactly.
+ * Deterministic for (WordNet files, lexicon, seed, domain): each domain draws from its
  * own generator, and examples are taken in a seeded shuffle of the sorted list.
  */
 public final class WordNetTextGenerator {
@@ -101,8 +104,8 @@ public final class WordNetTextGenerator {
         List<PreferencePair> pref = new ArrayList<>();
         for (String domain : settings.domains()) {
             DomainGenerator g = new DomainGenerator(domain);
-            sft.addAll(g.sft());
             pref.addAll(g.pref());
+            sft.addAll(g.sft());
         }
         return new GeneratedData(sft, pref);
     }
@@ -145,7 +148,7 @@ public final class WordNetTextGenerator {
     private final class DomainGenerator {
         private final String domain;
         private final List<Cut> cuts = new ArrayList<>();
-        private int next;
+        private final Set<Integer> usedByPairs = new java.util.HashSet<>();
 
         DomainGenerator(String domain) {
             this.domain = domain;
@@ -171,9 +174,8 @@ public final class WordNetTextGenerator {
             }
             cuts.clear();
             cuts.addAll(shuffled);
-            int needed = settings.sftPerDomain() + settings.prefPerDomain();
-            if (cuts.size() < needed) {
-                throw tooFew(needed);
+            if (cuts.size() < settings.sftPerDomain() + settings.prefPerDomain()) {
+                throw tooFew("that is fewer than SFT samples and pairs together");
             }
         }
 
@@ -192,26 +194,38 @@ public final class WordNetTextGenerator {
             return bytes(c.continuation()) + MAX_ADJECTIVE_BYTES + 1 + MAX_LENGTH_GAP <= maxResponseBytes ? c : null;
         }
 
+        /** SFT samples from the examples the pairs did not use, in shuffled order; call after {@link #pref()}. */
         List<SftSample> sft() {
             List<SftSample> out = new ArrayList<>();
-            for (int i = 0; i < settings.sftPerDomain(); i++) {
-                Cut c = cuts.get(next++);
-                out.add(new SftSample(domain, c.prompt(), c.continuation()));
+            for (int i = 0; i < cuts.size() && out.size() < settings.sftPerDomain(); i++) {
+                if (!usedByPairs.contains(i)) {
+                    Cut c = cuts.get(i);
+                    out.add(new SftSample(domain, c.prompt(), c.continuation()));
+                }
+            }
+            if (out.size() < settings.sftPerDomain()) {
+                throw tooFew("only " + out.size() + " examples are left for SFT after the pairs");
             }
             return out;
         }
 
+        /** Pairs from the first examples (in shuffled order) that an edit meeting the drawn length gap fits. */
         List<PreferencePair> pref() {
             SplitMix64 random = new SplitMix64(SplitMix64.derive(settings.seed(), "wordnet", domain, "pref"));
             List<PreferencePair> out = new ArrayList<>();
+            int next = 0;
             while (out.size() < settings.prefPerDomain()) {
                 int gap = random.nextInt(2 * MAX_LENGTH_GAP + 1) - MAX_LENGTH_GAP;
                 PreferencePair pair = null;
                 while (pair == null) {
                     if (next >= cuts.size()) {
-                        throw tooFew(settings.sftPerDomain() + settings.prefPerDomain());
+                        throw tooFew("only " + out.size() + " of them could be edited into pairs");
                     }
-                    pair = edit(cuts.get(next++), gap, random);
+                    pair = edit(cuts.get(next), gap, random);
+                    if (pair != null) {
+                        usedByPairs.add(next);
+                    }
+                    next++;
                 }
                 out.add(pair);
             }
@@ -277,12 +291,12 @@ public final class WordNetTextGenerator {
             return new PreferencePair(domain, c.prompt(), chosen, rejected);
         }
 
-        private IllegalArgumentException tooFew(int needed) {
+        private IllegalArgumentException tooFew(String why) {
             return new IllegalArgumentException("domain '" + domain + "' of the WordNet text set has too few usable "
                     + "examples for " + settings.sftPerDomain() + " SFT samples and " + settings.prefPerDomain()
-                    + " editable pairs (" + cuts.size() + " examples fit the byte budget of " + maxPromptBytes + " + "
-                    + maxResponseBytes + "); lower data.builtin.sft-per-domain or pref-per-domain, raise "
-                    + "model.context, or choose a larger domain");
+                    + " pairs: " + cuts.size() + " examples fit the byte budget of " + maxPromptBytes + " + "
+                    + maxResponseBytes + " and " + why + "; lower data.builtin.sft-per-domain or pref-per-domain, "
+                    + "raise model.context, or choose a larger domain");
         }
     }
 
