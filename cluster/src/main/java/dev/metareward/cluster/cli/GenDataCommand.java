@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
 final class GenDataCommand implements Callable<Integer> {
 
     private static final int SYNTHETIC_DOMAINS = 4;
+    private static final int TEXT_PAIRS = 150;
     private static final String TEXT_DEFAULT = "noun-act, noun-artifact, noun-communication, verb-communication, "
             + "verb-contact, verb-motion";
 
@@ -56,7 +57,8 @@ final class GenDataCommand implements Callable<Integer> {
     String lexicon;
 
     @Option(names = "--per-domain", paramLabel = "M", description = "Preference pairs per domain; SFT samples per "
-            + "domain are 2 x M unless --sft-per-domain is given (default: ${DEFAULT-VALUE}).")
+            + "domain are 2 x M unless --sft-per-domain is given (default: ${DEFAULT-VALUE}; " + TEXT_PAIRS + " with "
+            + "--text, which all six default text domains have room for at the default context).")
     int perDomain;
 
     @Option(names = "--sft-per-domain", paramLabel = "K", description = "SFT samples per domain (default: 2 x M).")
@@ -73,8 +75,11 @@ final class GenDataCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        requireAtLeastOne("--per-domain", perDomain);
-        int sft = sftPerDomain == null ? 2 * perDomain : sftPerDomain;
+        // An explicit --per-domain wins; otherwise the text set's smaller default (its domains are finite).
+        boolean explicit = spec.commandLine().getParseResult().hasMatchedOption("--per-domain");
+        int pairs = text && !explicit ? TEXT_PAIRS : perDomain;
+        requireAtLeastOne("--per-domain", pairs);
+        int sft = sftPerDomain == null ? 2 * pairs : sftPerDomain;
         requireAtLeastOne("--sft-per-domain", sft);
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new UserInputException("--out " + out + " is a file; expected a folder (new or existing)");
@@ -95,7 +100,7 @@ final class GenDataCommand implements Callable<Integer> {
                 requireAtLeastOne("--domains", count);
                 names = all.subList(0, Math.min(count, all.size()));
                 BuiltinDataSettings settings = new BuiltinDataSettings(BuiltinDataSettings.Kind.WORDNET, names, sft,
-                        perDomain, seed, wordnetDir, lexicon == null ? "" : lexicon);
+                        pairs, seed, wordnetDir, lexicon == null ? "" : lexicon);
                 data = WordNetTextGenerator.forModel(settings, defaults.model()).writeTo(out);
             } else {
                 int count = domains == null ? SYNTHETIC_DOMAINS : domains;

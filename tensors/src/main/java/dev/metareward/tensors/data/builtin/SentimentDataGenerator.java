@@ -43,6 +43,8 @@ public final class SentimentDataGenerator {
             " {s}, {s} and {s}", " quite {s}, and the {n} is {s}", " {s}, and the {n} is {s}",
             " {s} but the {n} is {s}", " {s} and the {n} was {s}", " {s} overall, the {n} is {s}",
             " really {s}; the {n} felt {s}", " {s} and {s}, the {n} is {s}", " {s}, though the {n} is {s}");
+    /** Templates for budgets below 2 * MIN_RESPONSE_BYTES (a model with a short context), where the above do not fit. */
+    static final List<String> SHORT_TEMPLATES = List.of(" {s}", " really {s}", " {s} and {s}", " quite {s} and {s}");
 
     /** Probability that a sentiment slot takes a neutral word. */
     static final double NEUTRAL_SLOT = 0.15;
@@ -65,6 +67,7 @@ public final class SentimentDataGenerator {
     private final int maxPromptBytes;
     private final int maxResponseBytes;
     private final GroundTruthScorer scorer;
+    private final List<String> templates;
 
     /**
      * @param maxPromptBytes   longest prompt in UTF-8 bytes (prompt positions minus BOS)
@@ -79,6 +82,7 @@ public final class SentimentDataGenerator {
         this.maxPromptBytes = maxPromptBytes;
         this.maxResponseBytes = maxResponseBytes;
         this.scorer = GroundTruthScorer.forDomains(settings.domains());
+        this.templates = maxResponseBytes < 2 * MIN_RESPONSE_BYTES ? SHORT_TEMPLATES : TEMPLATES;
     }
 
     /** A generator whose texts fit the model's context with the byte tokenizer, so nothing is truncated. */
@@ -187,7 +191,7 @@ public final class SentimentDataGenerator {
                 String prompt = random.pick(prompts);
                 String response = null;
                 for (int attempt = 0; attempt < ATTEMPTS && response == null; attempt++) {
-                    String candidate = fill(random.pick(TEMPLATES), tone(random), random);
+                    String candidate = fill(random.pick(templates), tone(random), random);
                     response = fits(candidate) ? candidate : null;
                 }
                 if (response == null) {
@@ -228,7 +232,7 @@ public final class SentimentDataGenerator {
          */
         private PreferencePair pair(String prompt, Integer gap, SplitMix64 random) {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                String template = random.pick(TEMPLATES);
+                String template = random.pick(templates);
                 String a = fill(template, tone(random), random);
                 String b = fill(template, tone(random), random);
                 if (!fits(a) || !fits(b)) {
