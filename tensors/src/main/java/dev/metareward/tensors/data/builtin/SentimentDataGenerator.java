@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * <p>A prompt is a domain subject and a verb ("the plot was"); a response continues it with a template filled
  * with sentiment words ("gripping and the pacing is superb"): 60% from the shared lexicon, the rest from the
  * domain's own. The two answers of a pair use the same template, and the byte-length difference chosen minus
- * rejected is drawn in advance, uniformly from [-MAX_LENGTH_GAP, MAX_LENGTH_GAP] and independently of everything
- * else, so length carries no information about the label (neither its sign nor its size).
+ * rejected is assigned in advance from a balanced shuffled list over [-MAX_LENGTH_GAP, MAX_LENGTH_GAP], so length
+ * carries no information about the label (neither its sign nor its size).
  *
  * <p>Deterministic: each domain and kind draws from its own generator seeded from (seed, domain, kind), so the
  * data of a domain does not change when other domains are added. Prompts fit {@code maxPromptBytes} and
@@ -54,9 +54,9 @@ public final class SentimentDataGenerator {
     static final double MIN_REWARD_GAP = 0.5;
     /**
      * Largest byte-length difference between the answers of a pair. Each pair's difference (chosen minus rejected)
-     * is drawn uniformly from [-MAX_LENGTH_GAP, MAX_LENGTH_GAP] before its answers are, and the answers are made to
-     * meet it exactly, so the difference has the same symmetric distribution whatever the label: length carries no
-     * information about which answer is preferred, not only on average.
+     * is assigned before its answers are drawn ({@link LengthGaps}: every value of [-MAX_LENGTH_GAP, MAX_LENGTH_GAP]
+     * about equally often, d exactly as often as -d), and the answers are made to meet it exactly, so length carries
+     * no information about which answer is preferred, not only on average.
      */
     static final int MAX_LENGTH_GAP = 6;
     /** Shortest response in bytes (when the budget allows it), so continuations are sentences, not single words. */
@@ -204,10 +204,11 @@ public final class SentimentDataGenerator {
 
         List<PreferencePair> pref(int count) {
             SplitMix64 random = new SplitMix64(SplitMix64.derive(settings.seed(), "builtin", vocab.domain(), "pref"));
+            int[] gaps = LengthGaps.balanced(count, MAX_LENGTH_GAP, random);
             List<PreferencePair> out = new ArrayList<>(count);
             int relaxed = 0;
             for (int i = 0; i < count; i++) {
-                int gap = random.nextInt(2 * MAX_LENGTH_GAP + 1) - MAX_LENGTH_GAP;
+                int gap = gaps[i];
                 String prompt = random.pick(prompts);
                 PreferencePair pair = pair(prompt, gap, random);
                 if (pair == null) {

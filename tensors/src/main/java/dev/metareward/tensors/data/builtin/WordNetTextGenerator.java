@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  * share an example (and SFT texts are a little poorer in the determiner-noun and sentiment-adjective sites the edits
  * use than the domain as a whole).
  *
- * <p>Length does not leak the label: each pair's byte difference chosen minus rejected is drawn uniformly from
- * [-MAX_LENGTH_GAP, MAX_LENGTH_GAP] before the pair is made, and kept until an example meets it exactly.
+ * <p>Length does not leak the label: each pair's byte difference chosen minus rejected is assigned before the pair
+ * is made ({@link LengthGaps}: a balanced shuffled list over [-MAX_LENGTH_GAP, MAX_LENGTH_GAP]) and kept until an
+ * example meets it exactly.
  * Deterministic for (WordNet files, lexicon, seed, domain): each domain draws from its
  * own generator, and examples are taken in a seeded shuffle of the sorted list.
  */
@@ -56,7 +57,7 @@ public final class WordNetTextGenerator {
             "fascist", "racist", "sexist", "suicidal", "obscene", "no", "anti", "like", "chance", "rose", "gold", "top",
             "tops", "romance", "champion", "worth", "dirt", "bias", "blame", "hinder", "obliterate", "pretend", "dread",
             "warning", "waste", "snub", "bully", "nonsense", "dud", "mock", "cut", "robed", "nuts", "lunatic",
-            "barbarian", "criminal", "extremist", "drunk");
+            "barbarian", "criminal", "extremist", "drunk", "poorly");
     private static final int WORDS_IN_PROMPT = 3;
     private static final int MIN_CONTINUATION_WORDS = 3;
     private static final int GAP_ATTEMPTS = 50;
@@ -212,10 +213,11 @@ public final class WordNetTextGenerator {
         /** Pairs from the first examples (in shuffled order) that an edit meeting the drawn length gap fits. */
         List<PreferencePair> pref() {
             SplitMix64 random = new SplitMix64(SplitMix64.derive(settings.seed(), "wordnet", domain, "pref"));
+            int[] gaps = LengthGaps.balanced(settings.prefPerDomain(), MAX_LENGTH_GAP, random);
             List<PreferencePair> out = new ArrayList<>();
             int next = 0;
             while (out.size() < settings.prefPerDomain()) {
-                int gap = random.nextInt(2 * MAX_LENGTH_GAP + 1) - MAX_LENGTH_GAP;
+                int gap = gaps[out.size()];
                 PreferencePair pair = null;
                 while (pair == null) {
                     if (next >= cuts.size()) {
