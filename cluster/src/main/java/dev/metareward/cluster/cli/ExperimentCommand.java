@@ -3,7 +3,6 @@ package dev.metareward.cluster.cli;
 import dev.metareward.cluster.run.PreparedRun;
 import dev.metareward.cluster.run.Progress;
 import dev.metareward.config.MetarewardConfig;
-import dev.metareward.tensors.data.builtin.GroundTruthScorer;
 import dev.metareward.tensors.experiment.ExperimentRunner;
 import dev.metareward.tensors.experiment.ResultSet;
 import dev.metareward.tensors.experiment.report.ExperimentReport;
@@ -42,8 +41,7 @@ final class ExperimentCommand implements Callable<Integer> {
         Path out = config.experiment().outputDir();
         if (reportOnly) {
             // From the finished cells of this config's grid, so it also reports an interrupted experiment.
-            ResultSet finished = new ExperimentRunner(config, data -> GroundTruthScorer.forDomains(data.domains()),
-                    null).finished();
+            ResultSet finished = new ExperimentRunner(config, null).finished();
             if (finished.outcomes().isEmpty()) {
                 throw new UserInputException("--report-only: no finished cells of this grid under " + out.resolve("cells")
                         + "; run the experiment first");
@@ -61,7 +59,7 @@ final class ExperimentCommand implements Callable<Integer> {
         TrainCommand.writeResolvedConfig(config, out.resolve(RESOLVED_CONFIG));
         ResultSet results;
         try (Progress cells = new Progress("experiment cells", 1)) {
-            ExperimentRunner runner = new ExperimentRunner(config, data -> GroundTruthScorer.forDomains(data.domains()),
+            ExperimentRunner runner = new ExperimentRunner(config,
                     new ExperimentRunner.Listener() {
                         private boolean started;
 

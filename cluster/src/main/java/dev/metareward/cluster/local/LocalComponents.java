@@ -14,7 +14,8 @@ import dev.metareward.tensors.data.DomainData;
 import dev.metareward.tensors.data.DomainSampler;
 import dev.metareward.tensors.data.MultiDomainData;
 import dev.metareward.tensors.data.SplitMix64;
-import dev.metareward.tensors.data.builtin.GroundTruthScorer;
+import dev.metareward.tensors.judge.Judge;
+import dev.metareward.tensors.judge.Judges;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
 import java.util.LinkedHashMap;
@@ -41,15 +42,12 @@ public final class LocalComponents {
 
     /** A fresh model instance sharing the warm-started base weights (copied, so threads never share buffers). */
     public TransformerModel copyOfModel() {
-        TransformerModel model = TransformerModel.create(config.model(), config.device(),
-                batcher.tokenizer().vocabSize(), warmBase.seed());
-        model.baseParameters().assign(warmBase.baseParameters());
-        return model;
+        return warmBase.copyWithSameBase();
     }
 
-    /** The judge of generations: the built-in ground-truth scorer over the data's domains. */
-    public GroundTruthScorer judge() {
-        return GroundTruthScorer.forDomains(data.domains());
+    /** The judge of generations that judge.kind asks for (the Bradley-Terry judge gets a model of its own). */
+    public Judge judge() {
+        return Judges.create(config, data, () -> copyOfModel().reward(), batcher);
     }
 
     /** phi at version 0, derived from the run seed. */

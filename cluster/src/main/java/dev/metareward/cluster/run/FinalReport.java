@@ -40,8 +40,9 @@ public final class FinalReport {
                         (phase, done, total, message) -> progress.step(domain + ": " + message)));
             }
         }
-        TrainingReport report = new TrainingReport(config.run().id(),
-                provenance(run, phiVersion, resumedFrom, startedNanos), outerLoss, results);
+        Map<String, Object> provenance = provenance(run, phiVersion, resumedFrom, startedNanos);
+        provenance.put("judge", evaluation.judgeDescription());
+        TrainingReport report = new TrainingReport(config.run().id(), provenance, outerLoss, results);
         report.write(config.run().outputDir());
         System.out.println(ResultTable.format(report));
         System.out.println("report, plots and checkpoints: " + config.run().outputDir().toAbsolutePath());

@@ -25,6 +25,15 @@ public final class ResultTable {
                         d.winRate().getOrDefault(method, Double.NaN), rewards));
             }
         }
+        for (DomainResult d : report.heldOut()) {
+            if (d.judgeError() != null) {
+                sb.append(String.format("%s: no judge scores for some policies: %s%n", d.domain(), d.judgeError()));
+            }
+        }
+        Object judge = report.provenance().get("judge");
+        if (judge != null) {
+            sb.append("judge: ").append(judge).append(String.format("%n"));
+        }
         if (!report.outerLoss().isEmpty()) {
             sb.append(String.format("outer loss: first %.4f, last %.4f over %d steps%n", report.outerLoss().get(0),
                     report.outerLoss().get(report.outerLoss().size() - 1), report.outerLoss().size()));

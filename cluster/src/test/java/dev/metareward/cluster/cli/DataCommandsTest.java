@@ -29,11 +29,35 @@ class DataCommandsTest {
         assertEquals(0, stats.exitCode(), stats.err());
         String[] lines = stats.out().split("\n");
         String all = java.util.Arrays.stream(lines).filter(l -> l.startsWith("all ")).findFirst().orElseThrow();
-        // all-domains row: 400 sft, 200 pref, ..., longer accuracy 0.500, r* accuracy 1.000
-        assertTrue(all.matches("all\\s+400\\s+\\d+\\s+\\d+\\s+200\\s+.*\\s0\\.500\\s+1\\.000\\s+\\d+\\s+\\d+"), all);
+        // all-domains row: 400 sft, 200 pref, ..., longer accuracy 0.500 (length gaps come from a balanced list),
+        // r* accuracy 1.000, max bytes, mean SFT response bytes, gap+ and gap-
+        assertTrue(all.matches("all\\s+400\\s+\\d+\\s+\\d+\\s+200\\s+.*\\s0\\.500\\s+1\\.000\\s+\\d+\\s+\\d+"
+                + "\\s+\\d+\\.\\d\\s+\\d\\.\\d\\d\\s+\\d\\.\\d\\d"), all);
         assertTrue(stats.out().contains("domain5"), stats.out());
         assertTrue(stats.out().contains("vocabulary overlap"), stats.out());
         assertTrue(stats.out().contains("bad lines skipped: none"), stats.out());
+    }
+
+    @Test
+    void shouldGenerateTheWordNetTextSetAndScoreItWithItsOwnLexicon() throws Exception {
+        Path dir = tmp.resolve("text");
+        CliRun gen = run("gen-data", "--text", "--out", dir.toString(), "--text-domains", "verb-motion,noun-act",
+                "--per-domain", "30", "--seed", "5");
+        assertEquals(0, gen.exitCode(), gen.err());
+        assertTrue(gen.out().contains("120 SFT samples and 60 preference pairs of domains [verb-motion, noun-act]"),
+                gen.out());
+        assertTrue(Files.readString(dir.resolve("builtin.json")).contains("\"wordnet\""));
+
+        CliRun stats = run("data-stats", dir.toString());
+        assertEquals(0, stats.exitCode(), stats.err());
+        String all = java.util.Arrays.stream(stats.out().split("\n")).filter(l -> l.startsWith("all "))
+                .findFirst().orElseThrow();
+        // r* is the AFINN scorer (the synthetic lexicon would tie most pairs and give about 0.5)
+        assertTrue(all.matches("all\\s+120\\s+\\d+\\s+\\d+\\s+60\\s+.*\\s1\\.000\\s+\\d+\\s+\\d+\\s+.*"), all);
+
+        CliRun unknown = run("gen-data", "--text", "--out", tmp.resolve("x").toString(), "--text-domains", "noun-kitchen");
+        assertEquals(2, unknown.exitCode());
+        assertTrue(unknown.err().contains("'noun-kitchen'"), unknown.err());
     }
 
     @Test

@@ -3,7 +3,9 @@ package dev.metareward.tensors.data;
 import dev.metareward.config.ConfigError;
 import dev.metareward.config.DataSettings;
 import dev.metareward.config.MetarewardConfig;
+import dev.metareward.config.BuiltinDataSettings;
 import dev.metareward.tensors.data.builtin.SentimentDataGenerator;
+import dev.metareward.tensors.data.builtin.WordNetTextGenerator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -16,7 +18,8 @@ public final class DataSets {
 
     /**
      * Loads the data set of {@code data.dir}. When it has no {@code sft.jsonl} and {@code data.generate-if-missing}
-     * is true, the built-in set ({@code data.builtin}, sized to the model's context) is generated there first.
+     * is true, the built-in set {@code data.builtin.set} ({@code data.builtin}, sized to the model's context) is
+     * generated there first.
      * Lines naming a domain that is neither a training nor a held-out domain are bad lines
      * ({@code data.on-bad-line}).
      *
@@ -34,7 +37,11 @@ public final class DataSets {
                         + "a folder with sft.jsonl and pref.jsonl (docs/DATA.md), or set generate-if-missing = true "
                         + "to generate the built-in data set there"));
             }
-            SentimentDataGenerator.forModel(data.builtin(), config.model()).writeTo(dir);
+            if (data.builtin().set() == BuiltinDataSettings.Kind.WORDNET) {
+                WordNetTextGenerator.forModel(data.builtin(), config.model()).writeTo(dir);
+            } else {
+                SentimentDataGenerator.forModel(data.builtin(), config.model()).writeTo(dir);
+            }
         }
         if (!Files.isRegularFile(dir.resolve(MultiDomainData.PREF_FILE))) {
             throw new ConfigError(List.of("'metareward.data.dir' = " + dir.toAbsolutePath() + " has "

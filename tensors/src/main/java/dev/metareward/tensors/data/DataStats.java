@@ -13,8 +13,9 @@ import java.util.function.ToDoubleBiFunction;
 /**
  * Figures that show whether a data set can teach what it should: sizes per domain and split, mean r* and mean
  * length of chosen vs rejected answers, how often "the longer answer is better" and "the higher r* is better" agree
- * with the labels (about 0.5 and exactly 1.0 for the built-in set), how much vocabulary domains share, and how
- * many bad lines were skipped.
+ * with the labels (about 0.5 and exactly 1.0 for the built-in sets), whether the size of the length difference
+ * depends on the label, the mean SFT response length, how much vocabulary domains share, and how many bad lines
+ * were skipped.
  *
  * @param domains     one row per domain, sorted by name
  * @param all         the same figures over every domain
@@ -27,12 +28,16 @@ public record DataStats(String location, MultiDomainData.SplitSource sftSplit, M
 
     /**
      * Figures of one domain (or of all). Means and accuracies are NaN when there are no pairs; accuracies count a
-     * tie as half right. Lengths are UTF-8 bytes (byte-tokenizer tokens).
+     * tie as half right. Lengths are UTF-8 bytes (byte-tokenizer tokens). {@code meanGapChosenLonger} is the mean of
+     * |len(chosen) - len(rejected)| over the pairs whose chosen answer is the longer, {@code meanGapChosenShorter}
+     * over those whose chosen answer is the shorter: when length does not depend on the label these agree (and
+     * {@code longerIsBetterAccuracy} is about 0.5), not only the mean lengths.
      */
     public record DomainStats(String domain, int sftTrain, int sftEval, int prefTrain, int prefEval,
                               double meanRewardChosen, double meanRewardRejected, double meanBytesChosen,
                               double meanBytesRejected, double longerIsBetterAccuracy, double rewardAccuracy,
-                              int maxPromptBytes, int maxResponseBytes) {
+                              int maxPromptBytes, int maxResponseBytes, double meanSftResponseBytes,
+                              double meanGapChosenLonger, double meanGapChosenShorter) {
         public int sft() {
             return sftTrain + sftEval;
         }
@@ -96,9 +101,31 @@ public record DataStats(String location, MultiDomainData.SplitSource sftSplit, M
             maxResponse = Math.max(maxResponse, Math.max(bytes(p.chosen()), bytes(p.rejected())));
         }
         int k = pairs.size();
+        double sftBytes = 0;
+        int sftCount = 0;
+        for (DomainData d : parts) {
+            for (SftSample sample : d.sftAll()) {
+                sftBytes += bytes(sample.response());
+                sftCount++;
+            }
+        }
         return new DomainStats(name, sftTrain, sftEval, prefTrain, prefEval, rc / k, rr / k, lc / k, lr / k,
                 accuracy(pairs, (prompt, answer) -> bytes(answer)), accuracy(pairs, scorer::score),
-                maxPrompt, maxResponse);
+                maxPrompt, maxResponse, sftBytes / sftCount, meanGap(pairs, true), meanGap(pairs, false));
+    }
+
+    /** Mean |len(chosen) - len(rejected)| over the pairs whose chosen answer is the longer (or the shorter). */
+    private static double meanGap(List<PreferencePair> pairs, boolean chosenLonger) {
+        double sum = 0;
+        int n = 0;
+        for (PreferencePair p : pairs) {
+            int gap = bytes(p.chosen()) - bytes(p.rejected());
+            if (gap != 0 && gap > 0 == chosenLonger) {
+                sum += Math.abs(gap);
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
     }
 
     /** Fraction of pairs whose chosen answer scores higher under {@code score}; ties count one half. */
@@ -154,17 +181,21 @@ public record DataStats(String location, MultiDomainData.SplitSource sftSplit, M
                 .append('\n').append('\n');
         int w = Math.max(6, domains.stream().mapToInt(d -> d.domain().length()).max().orElse(0));
         String nameCol = "%-" + w + "s";
-        out.append(String.format(Locale.ROOT, nameCol + " %6s %6s %6s %6s %6s %6s %7s %7s %7s %7s %8s %6s %6s %6s%n",
+        out.append(String.format(Locale.ROOT, nameCol + " %6s %6s %6s %6s %6s %6s %7s %7s %7s %7s %8s %6s %6s %6s %6s %6s %6s%n",
                 "domain", "sft", "train", "eval", "pref", "train", "eval", "r*_ch", "r*_rej", "len_ch", "len_rej",
-                "longer", "r*", "max_p", "max_r"));
-        out.append(String.format(Locale.ROOT, nameCol + " %6s %6s %6s %6s %6s %6s %7s %7s %7s %7s %8s %6s %6s %6s%n",
-                "", "", "", "", "", "", "", "mean", "mean", "mean", "mean", "acc", "acc", "bytes", "bytes"));
+                "longer", "r*", "max_p", "max_r", "len_y", "gap+", "gap-"));
+        out.append(String.format(Locale.ROOT, nameCol + " %6s %6s %6s %6s %6s %6s %7s %7s %7s %7s %8s %6s %6s %6s %6s %6s %6s%n",
+                "", "", "", "", "", "", "", "mean", "mean", "mean", "mean", "acc", "acc", "bytes", "bytes", "sft",
+                "mean", "mean"));
         for (DomainStats d : domains) {
             out.append(row(nameCol, d));
         }
         out.append(row(nameCol, all));
         out.append('\n').append("longer acc: how often the longer answer is the chosen one (0.5 = length does not "
-                + "leak the label); r* acc: how often the built-in r* ranks the pair as labelled").append('\n');
+                + "leak the label); r* acc: how often r* ranks the pair as labelled").append('\n');
+        out.append("len_y sft: mean SFT response bytes; gap+ / gap-: mean |len_ch - len_rej| over pairs whose chosen "
+                + "answer is the longer / the shorter (equal when the length difference is independent of the label)")
+                .append('\n');
 
         out.append('\n').append("vocabulary overlap (Jaccard similarity of word sets)\n");
         out.append(String.format(Locale.ROOT, nameCol, ""));
@@ -194,11 +225,12 @@ public record DataStats(String location, MultiDomainData.SplitSource sftSplit, M
 
     private static String row(String nameCol, DomainStats d) {
         return String.format(Locale.ROOT,
-                nameCol + " %6d %6d %6d %6d %6d %6d %7s %7s %7s %7s %8s %6s %6d %6d%n",
+                nameCol + " %6d %6d %6d %6d %6d %6d %7s %7s %7s %7s %8s %6s %6d %6d %6s %6s %6s%n",
                 d.domain(), d.sft(), d.sftTrain(), d.sftEval(), d.pref(), d.prefTrain(), d.prefEval(),
                 num(d.meanRewardChosen(), 3), num(d.meanRewardRejected(), 3), num(d.meanBytesChosen(), 1),
                 num(d.meanBytesRejected(), 1), num(d.longerIsBetterAccuracy(), 3), num(d.rewardAccuracy(), 3),
-                d.maxPromptBytes(), d.maxResponseBytes());
+                d.maxPromptBytes(), d.maxResponseBytes(), num(d.meanSftResponseBytes(), 1),
+                num(d.meanGapChosenLonger(), 2), num(d.meanGapChosenShorter(), 2));
     }
 
     private static String num(double v, int decimals) {

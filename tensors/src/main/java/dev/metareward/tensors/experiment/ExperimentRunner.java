@@ -5,8 +5,8 @@ import dev.metareward.config.ExperimentSettings;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.checkpoint.AtomicFiles;
 import dev.metareward.tensors.data.DomainData;
-import dev.metareward.tensors.data.MultiDomainData;
-import dev.metareward.tensors.data.builtin.GroundTruthScorer;
+import dev.metareward.tensors.judge.Judge;
+import dev.metareward.tensors.judge.Judges;
 import dev.metareward.tensors.pipeline.Fingerprints;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
 import dev.metareward.tensors.pipeline.PhaseListener;
@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,18 +51,14 @@ public final class ExperimentRunner {
     }
 
     private final MetarewardConfig config;
-    private final Function<MultiDomainData, GroundTruthScorer> judges;
     private final Listener listener;
 
     /**
      * @param config the experiment's settings (experiment block, plus everything the methods read)
-     * @param judges the judge of generations for the loaded data
      * @param listener progress
      */
-    public ExperimentRunner(MetarewardConfig config, Function<MultiDomainData, GroundTruthScorer> judges,
-                            Listener listener) {
+    public ExperimentRunner(MetarewardConfig config, Listener listener) {
         this.config = config;
-        this.judges = judges;
         this.listener = listener;
     }
 
@@ -117,7 +112,7 @@ public final class ExperimentRunner {
                 cells.size());
         List<Outcome> outcomes = new ArrayList<>();
         WarmStartedModel prepared = null;
-        GroundTruthScorer judge = null;
+        Judge judge = null;
         long preparedSeed = 0;
         String dataFingerprint = "";
         int done = 0;
@@ -128,7 +123,10 @@ public final class ExperimentRunner {
                     // The warm start of this seed, shared by all its folds and rows (loaded from base/ when cached).
                     prepared = WarmStartedModel.prepare(cell.config(), listener.phases());
                     preparedSeed = cell.seed();
-                    judge = judges.apply(prepared.data());
+                    WarmStartedModel base = prepared;
+                    // judge.kind decides; the Bradley-Terry judge trains a copy of the model, never the shared one.
+                    judge = Judges.create(cell.config(), base.data(), () -> base.model().copyWithSameBase().reward(),
+                            base.batcher());
                     dataFingerprint = Fingerprints.ofData(prepared.data());
                 }
                 FoldContext context = new FoldContext(cell.config(), cell.fold(), prepared.data(), prepared.batcher(),

@@ -4,7 +4,7 @@ import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.data.MultiDomainData;
 import dev.metareward.tensors.data.SplitMix64;
-import dev.metareward.tensors.data.builtin.GroundTruthScorer;
+import dev.metareward.tensors.judge.Judge;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
 import dev.metareward.tensors.pipeline.PhaseListener;
@@ -28,7 +28,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param listener progress of long phases inside the method
  */
 public record FoldContext(MetarewardConfig config, Fold fold, MultiDomainData data, Batcher batcher,
-                          TransformerModel model, GroundTruthScorer judge, PhaseListener listener) {
+                          TransformerModel model, Judge judge, PhaseListener listener) {
 
     public long seed() {
         return config.run().seed();
@@ -46,9 +46,6 @@ public record FoldContext(MetarewardConfig config, Fold fold, MultiDomainData da
 
     /** A fresh model whose base is a copy of the warm-started one, for methods that train the base. */
     public TransformerModel copyOfModel() {
-        TransformerModel copy = TransformerModel.create(config.model(), config.device(),
-                batcher.tokenizer().vocabSize(), model.seed());
-        copy.baseParameters().assign(model.baseParameters());
-        return copy;
+        return model.copyWithSameBase();
     }
 }

@@ -11,13 +11,16 @@ import dev.metareward.tensors.data.SftSample;
 import dev.metareward.tensors.data.SplitMix64;
 import dev.metareward.tensors.data.TokenBatch;
 import dev.metareward.tensors.data.Tokenizer;
-import dev.metareward.tensors.data.builtin.GroundTruthScorer;
 import dev.metareward.tensors.eval.PlAccuracy;
+import dev.metareward.tensors.judge.Judge;
+import dev.metareward.tensors.judge.JudgeException;
 import dev.metareward.tensors.eval.Sampler;
 import dev.metareward.tensors.eval.Statistics;
 import dev.metareward.tensors.model.PolicyModel;
 import dev.metareward.tensors.model.RewardModel;
 import dev.metareward.tensors.report.DomainResult;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +33,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * the meta-learned phi. Every fine-tuning run sees the same batches (a fresh sampler with the same seed), so the
  * only difference between the last two is phi. Reports PL accuracy (Eq. 26) on all of the domain's preference
  * pairs (none of them was used in training), the judge's median reward of sampled continuations per temperature,
- * and the win rate of generations against the data set's chosen answers.
+ * and the win rate of generations against the data set's chosen answers. When the judge fails (an external command
+ * crashes, hangs or writes garbage) the result keeps every PL accuracy and carries the judge's error instead of the
+ * missing judge figures; the judge is then not called again by this evaluation.
  */
 public final class HeldOutEvaluation {
     public static final String SFT = "sft";
@@ -42,10 +47,12 @@ public final class HeldOutEvaluation {
     private final PolicyModel policy;
     private final MetaTester tester;
     private final Batcher batcher;
-    private final GroundTruthScorer judge;
+    private final Judge judge;
+    /** The judge's first failure; it is not called again (a hanging judge would cost a timeout per policy). */
+    private String judgeFailure;
 
     public HeldOutEvaluation(MetarewardConfig config, PolicyModel policy, RewardModel reward, Batcher batcher,
-                             GroundTruthScorer judge) {
+                             Judge judge) {
         this.config = config;
         this.policy = policy;
         this.tester = new MetaTester(policy, reward, config.inner(), config.metaTest());
@@ -65,13 +72,18 @@ public final class HeldOutEvaluation {
         Map<String, Double> accuracy = new LinkedHashMap<>();
         Map<String, Map<Double, Double>> rewards = new LinkedHashMap<>();
         Map<String, Double> winRates = new LinkedHashMap<>();
+        String judgeError = null;
         for (Map.Entry<String, INDArray> e : policies.entrySet()) {
             accuracy.put(e.getKey(), plAccuracy(e.getValue(), domain.prefAll()));
-            GenerationScores scores = generationScores(e.getValue(), domain);
-            rewards.put(e.getKey(), scores.medianByTemperature());
-            winRates.put(e.getKey(), scores.winRate());
+            try {
+                GenerationScores scores = generationScores(e.getValue(), domain);
+                rewards.put(e.getKey(), scores.medianByTemperature());
+                winRates.put(e.getKey(), scores.winRate());
+            } catch (JudgeException failure) {
+                judgeError = judgeError != null ? judgeError : failure.getMessage();
+            }
         }
-        return new DomainResult(domain.domain(), accuracy, rewards, winRates);
+        return new DomainResult(domain.domain(), accuracy, rewards, winRates, judgeError);
     }
 
     private INDArray fineTune(DomainData domain, INDArray phi) {
@@ -187,21 +199,51 @@ public final class HeldOutEvaluation {
         Tokenizer tokenizer = batcher.tokenizer();
         Sampler sampler = new Sampler(policy, tokenizer.eos(), tokenizer.pad(), Set.of(tokenizer.bos(), tokenizer.pad()));
         int maxLength = batcher.context();
-        long wins = 0;
-        long games = 0;
-        for (double temperature : config.metaTest().temperatures()) {
+        // One judge call per policy: every temperature's generations, then the data set's chosen answers.
+        List<Judge.Generation> items = new ArrayList<>();
+        List<Double> temperatures = config.metaTest().temperatures();
+        for (double temperature : temperatures) {
             Sampler.Generations generations = sampler.sample(theta, promptBatch, temperature, maxLength,
                     SplitMix64.derive(config.run().seed(), "generation", domain.domain(), Double.toString(temperature)));
-            double[] scores = new double[n];
             for (int i = 0; i < n; i++) {
-                String text = tokenizer.decode(generations.continuations()[i]);
-                scores[i] = judge.score(prompts.get(i), text);
-                double chosen = judge.score(prompts.get(i), pairs.get(i).chosen());
-                wins += scores[i] > chosen ? 1 : 0;
-                games++;
+                items.add(new Judge.Generation(prompts.get(i), tokenizer.decode(generations.continuations()[i])));
             }
-            byTemperature.put(temperature, scores);
         }
-        return new GenerationScores(byTemperature, (double) wins / games);
+        for (PreferencePair p : pairs) {
+            items.add(new Judge.Generation(p.prompt(), p.chosen()));
+        }
+        double[] all = judge(domain.domain(), items);
+        int chosenFrom = temperatures.size() * n;
+        long wins = 0;
+        for (int t = 0; t < temperatures.size(); t++) {
+            double[] scores = Arrays.copyOfRange(all, t * n, (t + 1) * n);
+            for (int i = 0; i < n; i++) {
+                wins += scores[i] > all[chosenFrom + i] ? 1 : 0;
+            }
+            byTemperature.put(temperatures.get(t), scores);
+        }
+        return new GenerationScores(byTemperature, temperatures.isEmpty() ? Double.NaN : (double) wins / chosenFrom);
+    }
+
+    private double[] judge(String domain, List<Judge.Generation> items) {
+        if (judgeFailure != null) {
+            throw new JudgeException("not called again after its earlier failure: " + judgeFailure);
+        }
+        try {
+            double[] scores = judge.score(domain, items);
+            if (scores.length != items.size()) {
+                throw new JudgeException(judge.describe() + " returned " + scores.length + " scores for "
+                        + items.size() + " generations");
+            }
+            return scores;
+        } catch (JudgeException e) {
+            judgeFailure = e.getMessage();
+            throw e;
+        }
+    }
+
+    /** What the judge is, for the report. */
+    public String judgeDescription() {
+        return judge.describe();
     }
 }

@@ -7,6 +7,7 @@ import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.data.DomainData;
 import dev.metareward.tensors.data.SftSample;
 import dev.metareward.tensors.data.builtin.GroundTruthScorer;
+import dev.metareward.tensors.judge.GroundTruthJudge;
 import dev.metareward.tensors.data.TokenBatch;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,7 +37,7 @@ class HeldOutEvaluationTest {
 
     private HeldOutEvaluation evaluation(MetarewardConfig config, WarmStartedModel prepared) {
         return new HeldOutEvaluation(config, prepared.model().policy(), prepared.model().reward(), prepared.batcher(),
-                GroundTruthScorer.forDomains(prepared.data().domains()));
+                new GroundTruthJudge(GroundTruthScorer.forDomains(prepared.data().domains()), "ground truth"));
     }
 
     @Test

@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The known reward r*(x, y) of the built-in data set: the summed valence of the response's words divided by the
+ * The known reward r*(x, y) of a built-in data set: the summed valence of the response's words divided by the
  * square root of its number of words (0 for a response with no words). Words are maximal runs of letters, digits,
  * apostrophes and hyphens, compared in lower case; words outside the lexicon count as valence 0. r* ignores the
  * prompt; it takes one so that it can stand for any judge r(x, y). Immutable and thread-safe.
@@ -22,6 +22,11 @@ public final class GroundTruthScorer {
 
     private GroundTruthScorer(Map<String, Double> valence) {
         this.valence = Map.copyOf(valence);
+    }
+
+    /** A scorer with the given lower-case word valences (e.g. the AFINN-165 lexicon of the text set). */
+    public static GroundTruthScorer of(Map<String, Double> valence) {
+        return new GroundTruthScorer(valence);
     }
 
     /** A scorer that knows the shared lexicon and the sentiment words of {@code domains}. */

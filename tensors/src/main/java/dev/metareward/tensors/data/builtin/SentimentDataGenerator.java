@@ -1,26 +1,16 @@
 package dev.metareward.tensors.data.builtin;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.metareward.config.BuiltinDataSettings;
 import dev.metareward.config.ModelSettings;
-import dev.metareward.tensors.data.MultiDomainData;
 import dev.metareward.tensors.data.PreferencePair;
 import dev.metareward.tensors.data.SftSample;
 import dev.metareward.tensors.data.SplitMix64;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +21,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A prompt is a domain subject and a verb ("the plot was"); a response continues it with a template filled
  * with sentiment words ("gripping and the pacing is superb"): 60% from the shared lexicon, the rest from the
- * domain's own. The two answers of a pair use the same template, and whether the chosen one is the longer is
- * fixed in advance for exactly half the pairs of a domain, so length carries no information about the label.
+ * domain's own. The two answers of a pair use the same template, and the byte-length difference chosen minus
+ * rejected is assigned in advance from a balanced shuffled list over [-MAX_LENGTH_GAP, MAX_LENGTH_GAP], so length
+ * carries no information about the label (neither its sign nor its size).
  *
  * <p>Deterministic: each domain and kind draws from its own generator seeded from (seed, domain, kind), so the
  * data of a domain does not change when other domains are added. Prompts fit {@code maxPromptBytes} and
@@ -42,13 +33,18 @@ import org.slf4j.LoggerFactory;
 public final class SentimentDataGenerator {
 
     private static final Logger LOG = LoggerFactory.getLogger(SentimentDataGenerator.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** Response templates; each {s} is a sentiment slot, each {n} a topic noun of the domain. */
+    /**
+     * Response templates; each {s} is a sentiment slot, each {n} a topic noun of the domain. Every template has at
+     * least two slots and a clause, so responses are 20-47 bytes at the default context and the question of summed
+     * vs length-normalised log-probabilities is not decided by a handful of bytes.
+     */
     static final List<String> TEMPLATES = List.of(
-            " {s}", " really {s}", " {s} and {s}", " quite {s} and {s}", " {s}, {s} and {s}",
-            " {s}, and the {n} is {s}", " {s} but the {n} is {s}", " {s} and the {n} was {s}",
-            " {s} overall, the {n} is {s}");
+            " {s}, {s} and {s}", " quite {s}, and the {n} is {s}", " {s}, and the {n} is {s}",
+            " {s} but the {n} is {s}", " {s} and the {n} was {s}", " {s} overall, the {n} is {s}",
+            " really {s}; the {n} felt {s}", " {s} and {s}, the {n} is {s}", " {s}, though the {n} is {s}");
+    /** Templates for budgets below 2 * MIN_RESPONSE_BYTES (a model with a short context), where the above do not fit. */
+    static final List<String> SHORT_TEMPLATES = List.of(" {s}", " really {s}", " {s} and {s}", " quite {s} and {s}");
 
     /** Probability that a sentiment slot takes a neutral word. */
     static final double NEUTRAL_SLOT = 0.15;
@@ -56,14 +52,22 @@ public final class SentimentDataGenerator {
     static final double SHARED_SHARE = 0.6;
     /** Smallest r* difference between the answers of a pair, so no pair is a near tie. */
     static final double MIN_REWARD_GAP = 0.5;
-    /** Largest byte-length difference between the answers of a pair. */
+    /**
+     * Largest byte-length difference between the answers of a pair. Each pair's difference (chosen minus rejected)
+     * is assigned before its answers are drawn ({@link LengthGaps}: every value of [-MAX_LENGTH_GAP, MAX_LENGTH_GAP]
+     * about equally often, d exactly as often as -d), and the answers are made to meet it exactly, so length carries
+     * no information about which answer is preferred, not only on average.
+     */
     static final int MAX_LENGTH_GAP = 6;
+    /** Shortest response in bytes (when the budget allows it), so continuations are sentences, not single words. */
+    static final int MIN_RESPONSE_BYTES = 20;
     private static final int ATTEMPTS = 5000;
 
     private final BuiltinDataSettings settings;
     private final int maxPromptBytes;
     private final int maxResponseBytes;
     private final GroundTruthScorer scorer;
+    private final List<String> templates;
 
     /**
      * @param maxPromptBytes   longest prompt in UTF-8 bytes (prompt positions minus BOS)
@@ -78,6 +82,7 @@ public final class SentimentDataGenerator {
         this.maxPromptBytes = maxPromptBytes;
         this.maxResponseBytes = maxResponseBytes;
         this.scorer = GroundTruthScorer.forDomains(settings.domains());
+        this.templates = maxResponseBytes < 2 * MIN_RESPONSE_BYTES ? SHORT_TEMPLATES : TEMPLATES;
     }
 
     /** A generator whose texts fit the model's context with the byte tokenizer, so nothing is truncated. */
@@ -130,51 +135,15 @@ public final class SentimentDataGenerator {
     }
 
     /**
-     * Generates the data set and writes {@code sft.jsonl} and {@code pref.jsonl} into {@code dir} (created if
-     * needed). Each file is written to a temporary file and renamed, and {@code sft.jsonl} last, so an interrupted
-     * run never leaves a partial file under the name the loader looks for.
+     * Generates the data set and writes {@code sft.jsonl}, {@code pref.jsonl} and {@code builtin.json} into
+     * {@code dir} (see {@link GeneratedData#writeTo}).
      */
     public GeneratedData writeTo(Path dir) {
         GeneratedData data = generate();
-        try {
-            Files.createDirectories(dir);
-            write(dir.resolve(MultiDomainData.PREF_FILE), data.pref(), p -> {
-                ObjectNode o = JSON.createObjectNode();
-                o.put("domain", p.domain()).put("prompt", p.prompt()).put("chosen", p.chosen())
-                        .put("rejected", p.rejected());
-                return o;
-            });
-            write(dir.resolve(MultiDomainData.SFT_FILE), data.sft(), s -> {
-                ObjectNode o = JSON.createObjectNode();
-                o.put("domain", s.domain()).put("prompt", s.prompt()).put("response", s.response());
-                return o;
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the built-in data set to " + dir + ": " + e.getMessage(), e);
-        }
+        data.writeTo(dir, new BuiltinManifest(BuiltinManifest.SENTIMENT, settings.seed(), settings.domains(), ""));
         LOG.info("generated the built-in data set in {}: domains {}, {} SFT samples, {} preference pairs (seed {})",
                 dir, settings.domains(), data.sft().size(), data.pref().size(), settings.seed());
         return data;
-    }
-
-    private static <T> void write(Path file, List<T> records, Function<T, ObjectNode> toJson) throws IOException {
-        // A unique temporary name: the nodes of a cluster may generate the same (deterministic) set concurrently.
-        Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-        try (BufferedWriter out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-            for (T r : records) {
-                out.write(json(toJson.apply(r)));
-                out.write('\n');
-            }
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static String json(ObjectNode node) {
-        try {
-            return JSON.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a tree of strings always serialises", e);
-        }
     }
 
     private static int bytes(String s) {
@@ -222,8 +191,8 @@ public final class SentimentDataGenerator {
                 String prompt = random.pick(prompts);
                 String response = null;
                 for (int attempt = 0; attempt < ATTEMPTS && response == null; attempt++) {
-                    String candidate = fill(random.pick(TEMPLATES), tone(random), random);
-                    response = bytes(candidate) <= maxResponseBytes ? candidate : null;
+                    String candidate = fill(random.pick(templates), tone(random), random);
+                    response = fits(candidate) ? candidate : null;
                 }
                 if (response == null) {
                     throw budgetTooSmall();
@@ -235,20 +204,16 @@ public final class SentimentDataGenerator {
 
         List<PreferencePair> pref(int count) {
             SplitMix64 random = new SplitMix64(SplitMix64.derive(settings.seed(), "builtin", vocab.domain(), "pref"));
-            // Exactly half the pairs (rounded down) get a longer chosen answer, in a random order.
-            int[] chosenLonger = new int[count];
-            for (int i = 0; i < count; i++) {
-                chosenLonger[i] = i < count / 2 ? 1 : 0;
-            }
-            random.shuffle(chosenLonger);
+            int[] gaps = LengthGaps.balanced(count, MAX_LENGTH_GAP, random);
             List<PreferencePair> out = new ArrayList<>(count);
             int relaxed = 0;
             for (int i = 0; i < count; i++) {
+                int gap = gaps[i];
                 String prompt = random.pick(prompts);
-                PreferencePair pair = pair(prompt, chosenLonger[i] == 1, true, random);
+                PreferencePair pair = pair(prompt, gap, random);
                 if (pair == null) {
                     relaxed++;
-                    pair = pair(prompt, false, false, random);
+                    pair = pair(prompt, null, random);
                 }
                 if (pair == null) {
                     throw budgetTooSmall();
@@ -262,13 +227,16 @@ public final class SentimentDataGenerator {
             return out;
         }
 
-        /** A pair meeting the reward gap and, when {@code strict}, the length target; null if none was found. */
-        private PreferencePair pair(String prompt, boolean chosenLonger, boolean strict, SplitMix64 random) {
+        /**
+         * A pair meeting the reward gap and, when {@code gap} is not null, whose chosen answer is exactly {@code gap}
+         * bytes longer than the rejected one; null if none was found.
+         */
+        private PreferencePair pair(String prompt, Integer gap, SplitMix64 random) {
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-                String template = random.pick(TEMPLATES);
+                String template = random.pick(templates);
                 String a = fill(template, tone(random), random);
                 String b = fill(template, tone(random), random);
-                if (bytes(a) > maxResponseBytes || bytes(b) > maxResponseBytes) {
+                if (!fits(a) || !fits(b)) {
                     continue;
                 }
                 double ra = scorer.score(prompt, a);
@@ -278,13 +246,18 @@ public final class SentimentDataGenerator {
                 }
                 String chosen = ra > rb ? a : b;
                 String rejected = ra > rb ? b : a;
-                int gap = bytes(chosen) - bytes(rejected);
-                if (strict && (gap == 0 || Math.abs(gap) > MAX_LENGTH_GAP || gap > 0 != chosenLonger)) {
+                if (gap != null && bytes(chosen) - bytes(rejected) != gap) {
                     continue;
                 }
                 return new PreferencePair(vocab.domain(), prompt, chosen, rejected);
             }
             return null;
+        }
+
+        /** Within the budget and, when the budget leaves room for it, at least MIN_RESPONSE_BYTES long. */
+        private boolean fits(String response) {
+            int n = bytes(response);
+            return n <= maxResponseBytes && (n >= MIN_RESPONSE_BYTES || maxResponseBytes < 2 * MIN_RESPONSE_BYTES);
         }
 
         /** How positive a response tends to be: uniform in [-1, 1], so responses have mixed sentiment. */

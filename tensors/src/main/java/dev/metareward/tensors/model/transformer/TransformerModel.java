@@ -106,6 +106,17 @@ public final class TransformerModel {
         return shape;
     }
 
+    /**
+     * A new model of the same shape, precision and engine whose base is a copy of this one's current base: for work
+     * that must not share this model's buffers (another thread, or training that changes the base). Create it on
+     * the thread that will use it.
+     */
+    public TransformerModel copyWithSameBase() {
+        TransformerModel copy = create(shape, type, initStd, seed, computeEngine());
+        copy.baseParameters().assign(baseParameters());
+        return copy;
+    }
+
     /** The engine this model computes on: {@code CPU_KERNELS} or {@code ND4J} (never {@code AUTO}). */
     public DeviceSettings.Engine computeEngine() {
         return engine.ops instanceof Nd4jOps ? DeviceSettings.Engine.ND4J : DeviceSettings.Engine.CPU_KERNELS;

@@ -75,10 +75,43 @@ class SentimentDataGeneratorTest {
     void shouldNotLetLengthPredictTheLabel() {
         double longer = DataStats.accuracy(DEFAULT_DATA.pref(),
                 (prompt, answer) -> answer.getBytes(StandardCharsets.UTF_8).length);
-        assertTrue(longer >= 0.45 && longer <= 0.55, "'longer is better' accuracy " + longer);
+        assertEquals(0.5, longer, 1e-12, "'longer is better' accuracy (ties count one half)");
         for (PreferencePair p : DEFAULT_DATA.pref()) {
             int gap = Math.abs(p.chosen().length() - p.rejected().length());
             assertTrue(gap <= SentimentDataGenerator.MAX_LENGTH_GAP, "length gap " + gap + " in " + p);
+        }
+        // Not only the mean: the whole distribution of len(chosen) - len(rejected) is symmetric, so neither the
+        // sign nor the size of the difference says which answer is preferred.
+        LengthGapSymmetry.Result symmetry = LengthGapSymmetry.test(DEFAULT_DATA.pref());
+        assertTrue(symmetry.symmetric(), "length difference depends on the label: " + symmetry);
+        assertEquals(2 * SentimentDataGenerator.MAX_LENGTH_GAP + 1, symmetry.counts().size(), symmetry.toString());
+    }
+
+    @Test
+    void shouldCatchALengthDifferenceWhoseSizeDependsOnTheLabel() {
+        // Chosen longer by 1 byte in half the pairs, shorter by 3 in the other half: equal halves, 'longer is
+        // better' at 0.5, yet the size of the difference gives the label away.
+        List<PreferencePair> biased = new java.util.ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            biased.add(i % 2 == 0 ? new PreferencePair("d", "p", " good!", " bad!") : new PreferencePair("d", "p",
+                    " good", " awful!!"));
+        }
+        assertEquals(0.5, DataStats.accuracy(biased, (prompt, answer) -> answer.length()));
+        assertFalse(LengthGapSymmetry.test(biased).symmetric());
+    }
+
+    @Test
+    void shouldWriteContinuationsLongEnoughThatLengthNormalisationMatters() {
+        double mean = DEFAULT_DATA.sft().stream().mapToInt(s -> s.response().getBytes(StandardCharsets.UTF_8).length)
+                .average().orElseThrow();
+        long tooShort = DEFAULT_DATA.sft().stream()
+                .filter(s -> s.response().getBytes(StandardCharsets.UTF_8).length < SentimentDataGenerator.MIN_RESPONSE_BYTES)
+                .count();
+        assertEquals(0, tooShort, "SFT responses shorter than " + SentimentDataGenerator.MIN_RESPONSE_BYTES + " bytes");
+        assertTrue(mean >= 28, "mean SFT response " + mean + " bytes");
+        for (PreferencePair p : DEFAULT_DATA.pref()) {
+            assertTrue(p.chosen().length() >= SentimentDataGenerator.MIN_RESPONSE_BYTES
+                    && p.rejected().length() >= SentimentDataGenerator.MIN_RESPONSE_BYTES, p.toString());
         }
     }
 
