@@ -6,11 +6,13 @@ import dev.metareward.actors.run.RunOptions;
 import dev.metareward.actors.run.RunResult;
 import dev.metareward.cluster.local.LocalComponents;
 import dev.metareward.cluster.run.FinalReport;
+import dev.metareward.cluster.run.OuterDiagnosticsLog;
 import dev.metareward.cluster.run.OuterLossLog;
 import dev.metareward.cluster.run.OutputFolder;
 import dev.metareward.cluster.run.PreparedRun;
 import dev.metareward.cluster.run.Progress;
 import dev.metareward.config.MetarewardConfig;
+import dev.metareward.tensors.report.OuterStepDiagnostics;
 import dev.metareward.tensors.checkpoint.CheckpointMismatchException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -64,9 +66,13 @@ final class TrainCommand implements Callable<Integer> {
         PreparedRun prepared = PreparedRun.prepare(config);
         RunResult result;
         List<Double> outerLoss;
-        try (OuterLossLog losses = resume != null ? OuterLossLog.resumed(out) : OuterLossLog.fresh(out)) {
-            result = metaTrain(config, prepared.components(), losses);
+        List<OuterStepDiagnostics> diagnostics;
+        try (OuterLossLog losses = resume != null ? OuterLossLog.resumed(out) : OuterLossLog.fresh(out);
+             OuterDiagnosticsLog measured = OuterDiagnosticsLog.inFolder(out,
+                     config.data().trainingDomains().size(), resume != null)) {
+            result = metaTrain(config, prepared.components(), losses, measured);
             outerLoss = losses.upTo(result.version());
+            diagnostics = measured.steps();
         }
         if (result.outcome() != RunResult.Outcome.COMPLETED) {
             System.err.printf("meta-training %s at phi version %d%s; checkpoint: %s%n", result.outcome(), result.version(),
@@ -80,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
             return b.phi();
         }).orElseGet(() -> result.phi().orElseThrow());
 
-        FinalReport.write(prepared, phi, outerLoss, result.version(),
+        FinalReport.write(prepared, phi, outerLoss, diagnostics, result.version(),
                 result.resumedFrom().map(Path::toString).orElse(""), started);
         return 0;
     }
@@ -106,7 +112,8 @@ final class TrainCommand implements Callable<Integer> {
         return configOptions.loadOr(resolved);
     }
 
-    private RunResult metaTrain(MetarewardConfig config, LocalComponents components, OuterLossLog losses) {
+    private RunResult metaTrain(MetarewardConfig config, LocalComponents components, OuterLossLog losses,
+                                OuterDiagnosticsLog diagnostics) {
         Progress progress = new Progress("meta-training", config.outer().steps());
         RunListener listener = new RunListener() {
             @Override
@@ -129,7 +136,7 @@ final class TrainCommand implements Callable<Integer> {
         };
         LocalTrainingRun run;
         try {
-            run = LocalTrainingRun.start(config, components.build(), listener,
+            run = LocalTrainingRun.start(config, components.build(diagnostics), listener,
                     RunOptions.defaults().withResume(resume != null));
         } catch (CheckpointMismatchException e) {
             progress.close();

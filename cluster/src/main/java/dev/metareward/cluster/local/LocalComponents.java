@@ -4,9 +4,11 @@ import dev.metareward.actors.evaluator.EvaluationResult;
 import dev.metareward.actors.evaluator.PhiEvaluation;
 import dev.metareward.actors.run.TrainingComponents;
 import dev.metareward.actors.worker.DomainStepFactory;
+import dev.metareward.cluster.run.OuterDiagnosticsLog;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.bilevel.DomainBatches;
 import dev.metareward.tensors.bilevel.DomainMetaStep;
+import dev.metareward.tensors.bilevel.InnerReward;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.data.DomainData;
 import dev.metareward.tensors.data.DomainSampler;
@@ -15,6 +17,7 @@ import dev.metareward.tensors.data.SplitMix64;
 import dev.metareward.tensors.data.builtin.GroundTruthScorer;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
+import dev.metareward.tensors.pipeline.TextScorerReward;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -29,12 +32,15 @@ public final class LocalComponents {
     private final MultiDomainData data;
     private final Batcher batcher;
     private final TransformerModel warmBase;
+    /** Where the domain workers of {@link #steps()} send their diagnostics when no run log is given. */
+    private final OuterDiagnosticsLog loggedDiagnostics;
 
     public LocalComponents(MetarewardConfig config, MultiDomainData data, Batcher batcher, TransformerModel warmBase) {
         this.config = config;
         this.data = data;
         this.batcher = batcher;
         this.warmBase = warmBase;
+        this.loggedDiagnostics = OuterDiagnosticsLog.loggingOnly(config.data().trainingDomains().size());
     }
 
     /** A fresh model instance sharing the warm-started base weights (copied, so threads never share buffers). */
@@ -50,17 +56,31 @@ public final class LocalComponents {
         return GroundTruthScorer.forDomains(data.domains());
     }
 
+    /**
+     * The reward of the meta-test's ceiling row: the built-in ground-truth scorer r*(prompt, response) on each SFT
+     * sample, in place of r_phi. It is the same scorer {@link #judge()} uses, so it is only meaningful where that
+     * judge is (the built-in data).
+     */
+    public InnerReward ceilingReward() {
+        return new TextScorerReward(batcher.tokenizer(), judge()::score);
+    }
+
     /** phi at version 0, derived from the run seed. */
     public INDArray initialPhi() {
         return warmBase.reward().initialParameters(SplitMix64.derive(config.run().seed(), "phi-init"));
     }
 
     public TrainingComponents build() {
+        return build(loggedDiagnostics);
+    }
+
+    /** The training components, with every outer step's diagnostics recorded in {@code diagnostics}. */
+    public TrainingComponents build(OuterDiagnosticsLog diagnostics) {
         Map<String, DomainBatches> batches = new LinkedHashMap<>();
         for (String domain : config.data().trainingDomains()) {
             batches.put(domain, batches(domain));
         }
-        return new TrainingComponents(batches, steps(), initialPhi(), Optional.of(budgetedEvaluation()));
+        return new TrainingComponents(batches, steps(diagnostics), initialPhi(), Optional.of(budgetedEvaluation()));
     }
 
     /** The meta-training batches of one training domain at the start of its data (seeded by the run seed). */
@@ -71,10 +91,20 @@ public final class LocalComponents {
 
     /** Builds each domain worker's computer, with a model instance of its own, on the worker's thread. */
     public DomainStepFactory steps() {
+        return steps(loggedDiagnostics);
+    }
+
+    /** Like {@link #steps()}, recording every contribution's diagnostics in {@code diagnostics}. */
+    public DomainStepFactory steps(OuterDiagnosticsLog diagnostics) {
         return (domain, domainBatches) -> {
             TransformerModel model = copyOfModel();
-            return new DomainMetaStep(model.policy(), model.reward(), domainBatches, config.inner(), config.outer(),
-                    config.hypergradient())::compute;
+            DomainMetaStep step = new DomainMetaStep(model.policy(), model.reward(), domainBatches, config.inner(),
+                    config.outer(), config.hypergradient());
+            return (phi, version) -> {
+                DomainMetaStep.Result result = step.computeWithDiagnostics(phi, version);
+                diagnostics.record(version, result);
+                return result.contribution();
+            };
         };
     }
 
