@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * reported for a phi version, their mean is logged, appended to {@value #FILE} in the output folder (when there is
  * one) and kept for the run report. Thread-safe: every domain worker records from its own thread.
  *
- * <p>A resumed run appends to the file but its report holds only the steps this process trained.
+ * <p>A resumed run reads what earlier processes wrote to the file and appends to it, so its report holds the whole
+ * run; a malformed (e.g. torn last) line is skipped with a warning.
  */
 public final class OuterDiagnosticsLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OuterDiagnosticsLog.class);
@@ -37,34 +38,59 @@ public final class OuterDiagnosticsLog implements AutoCloseable {
     private final Path file;
     private BufferedWriter writer;
 
-    private OuterDiagnosticsLog(int domains, Path file, BufferedWriter writer) {
+    private OuterDiagnosticsLog(int domains, Path file, BufferedWriter writer, List<OuterStepDiagnostics> earlier) {
         if (domains < 1) {
             throw new IllegalArgumentException("diagnostics need at least one training domain but got " + domains);
         }
         this.domains = domains;
         this.file = file;
         this.writer = writer;
+        this.steps.addAll(earlier);
     }
 
     /** Logs only (no file): for runs without a report of their own, e.g. cluster nodes. */
     public static OuterDiagnosticsLog loggingOnly(int domains) {
-        return new OuterDiagnosticsLog(domains, null, null);
+        return new OuterDiagnosticsLog(domains, null, null, List.of());
     }
 
     /** Logs and writes {@value #FILE} in {@code outputDir}: a new file, or appended to when {@code resumed}. */
     public static OuterDiagnosticsLog inFolder(Path outputDir, int domains, boolean resumed) {
         Path file = outputDir.resolve(FILE);
         try {
+            List<OuterStepDiagnostics> earlier = resumed && Files.exists(file) ? read(file) : List.of();
             boolean header = !resumed || !Files.exists(file);
             BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE, resumed ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
             if (header) {
                 writer.write(HEADER + "\n");
             }
-            return new OuterDiagnosticsLog(domains, file, writer);
+            return new OuterDiagnosticsLog(domains, file, writer, earlier);
         } catch (IOException e) {
             throw new UncheckedIOException("could not open " + file + " for writing: " + e.getMessage(), e);
         }
+    }
+
+    private static List<OuterStepDiagnostics> read(Path file) throws IOException {
+        List<OuterStepDiagnostics> steps = new ArrayList<>();
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String[] f = lines.get(i).split("\t");
+            if (lines.get(i).equals(HEADER)) {
+                continue;
+            }
+            try {
+                if (f.length == 7) {
+                    steps.add(new OuterStepDiagnostics(Long.parseLong(f[0]), Double.parseDouble(f[1]),
+                            Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4]),
+                            Double.parseDouble(f[5]), Double.parseDouble(f[6])));
+                    continue;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            LOG.warn("{}:{}: ignoring malformed line '{}' (expected {})", file, i + 1, lines.get(i), HEADER);
+        }
+        return steps;
     }
 
     /** Records one domain's measurements computed with phi at {@code phiVersion}. */
