@@ -116,6 +116,14 @@ class MetarewardConfigTest {
     }
 
     @Test
+    void shouldRejectUnknownRewardWeightingOrLossNormalisation() throws IOException {
+        ConfigError e = failure("metareward.inner.reward-weights = \"normalised\"\n"
+                + "metareward.outer.loss-normalisation = \"mean\"");
+        assertTrue(e.getMessage().contains("'metareward.inner.reward-weights'") && e.getMessage().contains("normalised")
+                && e.getMessage().contains("'metareward.outer.loss-normalisation'"), e.getMessage());
+    }
+
+    @Test
     void shouldRejectHeldOutDomainThatAlsoTrains() throws IOException {
         ConfigError e = failure("metareward.data { training-domains = [books, dvd], held-out-domains = [dvd] }");
         assertTrue(e.getMessage().contains("'metareward.data.held-out-domains'")

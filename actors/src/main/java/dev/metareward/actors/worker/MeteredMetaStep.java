@@ -15,15 +15,29 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class MeteredMetaStep implements ContributionComputer {
 
+    /** Receives every step's full result (e.g. the run's diagnostics log), after the meters recorded it. */
+    @FunctionalInterface
+    public interface StepObserver {
+        StepObserver NONE = (phiVersion, result) -> { };
+
+        void onStep(long phiVersion, DomainMetaStep.Result result);
+    }
+
     private final DomainMetaStep step;
     private final TrainerMeters meters;
+    private final StepObserver observer;
     private final String domain;
     private final Timer innerStep;
     private final Timer hypergradient;
 
     public MeteredMetaStep(DomainMetaStep step, TrainerMeters meters) {
+        this(step, meters, StepObserver.NONE);
+    }
+
+    public MeteredMetaStep(DomainMetaStep step, TrainerMeters meters, StepObserver observer) {
         this.step = step;
         this.meters = meters;
+        this.observer = observer;
         this.domain = step.domain();
         this.innerStep = meters.innerStep(domain);
         this.hypergradient = meters.hypergradient(domain);
@@ -40,7 +54,8 @@ public final class MeteredMetaStep implements ContributionComputer {
         meters.hypergradientNorm(domain).record(d.hypergradientNorm());
         meters.tokensProcessed(domain).increment(d.tokens());
         meters.rewardClamps(domain).increment(d.clampedRewards());
-        meters.setRewardWeights(domain, d.meanRewardWeight(), d.effectiveSampleSize());
+        meters.setRewardWeights(domain, d.weights().meanRaw(), d.weights().effectiveSampleSize());
+        observer.onStep(phiVersion, result);
         return result.contribution();
     }
 

@@ -6,6 +6,7 @@ import dev.metareward.actors.run.RunOptions;
 import dev.metareward.actors.run.RunResult;
 import dev.metareward.cluster.local.LocalComponents;
 import dev.metareward.cluster.run.FinalReport;
+import dev.metareward.cluster.run.OuterDiagnosticsLog;
 import dev.metareward.cluster.run.OuterLossLog;
 import dev.metareward.cluster.run.OutputFolder;
 import dev.metareward.cluster.run.PreparedRun;
@@ -14,6 +15,7 @@ import dev.metareward.cluster.run.RunMetrics;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.metrics.NodeMetrics;
 import dev.metareward.metrics.TrainerMeters;
+import dev.metareward.tensors.report.OuterStepDiagnostics;
 import dev.metareward.tensors.checkpoint.CheckpointMismatchException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -74,9 +76,13 @@ final class TrainCommand implements Callable<Integer> {
         RunMetrics.recordData(meters, prepared.data().loadReport(), prepared.batcher());
         RunResult result;
         List<Double> outerLoss;
-        try (OuterLossLog losses = resume != null ? OuterLossLog.resumed(out) : OuterLossLog.fresh(out)) {
-            result = metaTrain(config, prepared.components(), losses, meters);
+        List<OuterStepDiagnostics> diagnostics;
+        try (OuterLossLog losses = resume != null ? OuterLossLog.resumed(out) : OuterLossLog.fresh(out);
+             OuterDiagnosticsLog measured = OuterDiagnosticsLog.inFolder(out,
+                     config.data().trainingDomains().size(), resume != null)) {
+            result = metaTrain(config, prepared.components(), losses, meters, measured);
             outerLoss = losses.upTo(result.version());
+            diagnostics = measured.steps();
         }
         if (result.outcome() != RunResult.Outcome.COMPLETED) {
             System.err.printf("meta-training %s at phi version %d%s; checkpoint: %s%n", result.outcome(), result.version(),
@@ -90,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
             return b.phi();
         }).orElseGet(() -> result.phi().orElseThrow());
 
-        FinalReport.write(prepared, phi, outerLoss, result.version(),
+        FinalReport.write(prepared, phi, outerLoss, diagnostics, result.version(),
                 result.resumedFrom().map(Path::toString).orElse(""), started);
         return 0;
     }
@@ -117,7 +123,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private RunResult metaTrain(MetarewardConfig config, LocalComponents components, OuterLossLog losses,
-                                TrainerMeters meters) {
+                                TrainerMeters meters, OuterDiagnosticsLog diagnostics) {
         Progress progress = new Progress("meta-training", config.outer().steps());
         RunListener listener = new RunListener() {
             @Override
@@ -140,7 +146,7 @@ final class TrainCommand implements Callable<Integer> {
         };
         LocalTrainingRun run;
         try {
-            run = LocalTrainingRun.start(config, components.build(meters), listener,
+            run = LocalTrainingRun.start(config, components.build(meters, diagnostics), listener,
                     RunOptions.defaults().withResume(resume != null).withMeters(meters));
         } catch (CheckpointMismatchException e) {
             progress.close();

@@ -5,10 +5,12 @@ import dev.metareward.actors.evaluator.PhiEvaluation;
 import dev.metareward.actors.run.TrainingComponents;
 import dev.metareward.actors.worker.DomainStepFactory;
 import dev.metareward.actors.worker.MeteredMetaStep;
+import dev.metareward.cluster.run.OuterDiagnosticsLog;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.metrics.TrainerMeters;
 import dev.metareward.tensors.bilevel.DomainBatches;
 import dev.metareward.tensors.bilevel.DomainMetaStep;
+import dev.metareward.tensors.bilevel.InnerReward;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.data.DomainData;
 import dev.metareward.tensors.data.DomainSampler;
@@ -18,6 +20,7 @@ import dev.metareward.tensors.judge.Judge;
 import dev.metareward.tensors.judge.Judges;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
+import dev.metareward.tensors.pipeline.TextScorerReward;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -32,12 +35,15 @@ public final class LocalComponents {
     private final MultiDomainData data;
     private final Batcher batcher;
     private final TransformerModel warmBase;
+    /** Where the domain workers of {@link #steps()} send their diagnostics when no run log is given. */
+    private final OuterDiagnosticsLog loggedDiagnostics;
 
     public LocalComponents(MetarewardConfig config, MultiDomainData data, Batcher batcher, TransformerModel warmBase) {
         this.config = config;
         this.data = data;
         this.batcher = batcher;
         this.warmBase = warmBase;
+        this.loggedDiagnostics = OuterDiagnosticsLog.loggingOnly(config.data().trainingDomains().size());
     }
 
     /** A fresh model instance sharing the warm-started base weights (copied, so threads never share buffers). */
@@ -50,18 +56,28 @@ public final class LocalComponents {
         return Judges.create(config, data, () -> copyOfModel().reward(), batcher);
     }
 
+    /**
+     * The reward of the meta-test's ceiling row: the built-in data set's known reward r*(prompt, response) on each
+     * SFT sample, in place of r_phi; empty for a user's data, which has no known reward (no ceiling row then).
+     */
+    public Optional<InnerReward> ceilingReward() {
+        return Judges.groundTruth(config, data, config.data().dir())
+                .map(truth -> new TextScorerReward(batcher.tokenizer(), truth::score));
+    }
+
     /** phi at version 0, derived from the run seed. */
     public INDArray initialPhi() {
         return warmBase.reward().initialParameters(SplitMix64.derive(config.run().seed(), "phi-init"));
     }
 
-    /** Batches, steps (recording into {@code meters}), initial phi and evaluation of an in-process run. */
-    public TrainingComponents build(TrainerMeters meters) {
+    /** Batches, steps (recording into {@code meters} and the log of per-step diagnostics), initial phi, evaluation. */
+    public TrainingComponents build(TrainerMeters meters, OuterDiagnosticsLog diagnostics) {
         Map<String, DomainBatches> batches = new LinkedHashMap<>();
         for (String domain : config.data().trainingDomains()) {
             batches.put(domain, batches(domain));
         }
-        return new TrainingComponents(batches, steps(meters), initialPhi(), Optional.of(budgetedEvaluation()));
+        return new TrainingComponents(batches, steps(meters, diagnostics), initialPhi(),
+                Optional.of(budgetedEvaluation()));
     }
 
     /** The meta-training batches of one training domain at the start of its data (seeded by the run seed). */
@@ -70,15 +86,17 @@ public final class LocalComponents {
                 SplitMix64.derive(config.run().seed(), "meta-train", domain));
     }
 
-    /**
-     * Builds each domain worker's computer, with a model instance of its own, on the worker's thread; its steps
-     * record into {@code meters}.
-     */
+    /** Each domain worker's computer (a model of its own, on the worker's thread), recording into {@code meters}. */
     public DomainStepFactory steps(TrainerMeters meters) {
+        return steps(meters, loggedDiagnostics);
+    }
+
+    /** Like {@link #steps(TrainerMeters)}, also recording every step's diagnostics in {@code diagnostics}. */
+    public DomainStepFactory steps(TrainerMeters meters, OuterDiagnosticsLog diagnostics) {
         return (domain, domainBatches) -> {
             TransformerModel model = copyOfModel();
             return new MeteredMetaStep(new DomainMetaStep(model.policy(), model.reward(), domainBatches,
-                    config.inner(), config.outer(), config.hypergradient()), meters);
+                    config.inner(), config.outer(), config.hypergradient()), meters, diagnostics::record);
         };
     }
 

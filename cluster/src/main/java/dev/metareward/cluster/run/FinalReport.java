@@ -4,6 +4,7 @@ import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.pipeline.Fingerprints;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
 import dev.metareward.tensors.report.DomainResult;
+import dev.metareward.tensors.report.OuterStepDiagnostics;
 import dev.metareward.tensors.report.TrainingReport;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,17 +25,20 @@ public final class FinalReport {
     /**
      * @param phi the phi to meta-test (the best by training-domain PL accuracy, else the final one)
      * @param outerLoss loss_PL of every version, in order
+     * @param diagnostics what the outer steps measured, in order (empty when not recorded)
      * @param phiVersion version of the final phi
      * @param resumedFrom checkpoint the run resumed from, or empty
      * @param startedNanos {@link System#nanoTime()} when the process started the run
      */
-    public static TrainingReport write(PreparedRun run, INDArray phi, List<Double> outerLoss, long phiVersion,
-                                       String resumedFrom, long startedNanos) {
+    public static TrainingReport write(PreparedRun run, INDArray phi, List<Double> outerLoss,
+                                       List<OuterStepDiagnostics> diagnostics, long phiVersion, String resumedFrom,
+                                       long startedNanos) {
         MetarewardConfig config = run.config();
         HeldOutEvaluation evaluation = new HeldOutEvaluation(config, run.model().policy(), run.model().reward(),
-                run.batcher(), run.components().judge());
+                run.batcher(), run.components().judge(), run.components().ceilingReward());
         List<DomainResult> results = new ArrayList<>();
-        try (Progress progress = new Progress("meta-test", 2L * config.data().heldOutDomains().size())) {
+        try (Progress progress = new Progress("meta-test",
+                (long) evaluation.fineTuningRuns() * config.data().heldOutDomains().size())) {
             for (String domain : config.data().heldOutDomains()) {
                 results.add(evaluation.evaluate(run.data().domain(domain), run.components().initialPhi(), phi,
                         (phase, done, total, message) -> progress.step(domain + ": " + message)));
@@ -42,7 +46,7 @@ public final class FinalReport {
         }
         Map<String, Object> provenance = provenance(run, phiVersion, resumedFrom, startedNanos);
         provenance.put("judge", evaluation.judgeDescription());
-        TrainingReport report = new TrainingReport(config.run().id(), provenance, outerLoss, results);
+        TrainingReport report = new TrainingReport(config.run().id(), provenance, outerLoss, diagnostics, results);
         report.write(config.run().outputDir());
         System.out.println(ResultTable.format(report));
         System.out.println("report, plots and checkpoints: " + config.run().outputDir().toAbsolutePath());

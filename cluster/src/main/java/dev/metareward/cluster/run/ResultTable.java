@@ -1,8 +1,11 @@
 package dev.metareward.cluster.run;
 
 import dev.metareward.tensors.report.DomainResult;
+import dev.metareward.tensors.report.OuterStepDiagnostics;
 import dev.metareward.tensors.report.TrainingReport;
+import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
 
 /** Formats a training report's held-out results as a plain-text table for the terminal. */
@@ -35,9 +38,30 @@ public final class ResultTable {
             sb.append("judge: ").append(judge).append(String.format("%n"));
         }
         if (!report.outerLoss().isEmpty()) {
-            sb.append(String.format("outer loss: first %.4f, last %.4f over %d steps%n", report.outerLoss().get(0),
-                    report.outerLoss().get(report.outerLoss().size() - 1), report.outerLoss().size()));
+            double[] loss = report.outerLoss().stream().mapToDouble(Double::doubleValue).toArray();
+            double[] smooth = TrainingReport.movingMean(loss, TrainingReport.MOVING_MEAN_WINDOW);
+            sb.append(String.format("outer loss (trailing mean of %d steps): first %.4f, middle %.4f, last %.4f over %d "
+                    + "steps%n", TrainingReport.MOVING_MEAN_WINDOW, smooth[Math.min(smooth.length,
+                    TrainingReport.MOVING_MEAN_WINDOW) - 1], smooth[smooth.length / 2], smooth[smooth.length - 1],
+                    smooth.length));
+        }
+        List<OuterStepDiagnostics> d = report.outerDiagnostics();
+        if (!d.isEmpty()) {
+            sb.append(String.format("outer steps, first / last %d (means): %s%n", TrainingReport.MOVING_MEAN_WINDOW,
+                    String.join(" / ", summary(d.subList(0, Math.min(d.size(), TrainingReport.MOVING_MEAN_WINDOW))),
+                            summary(d.subList(Math.max(0, d.size() - TrainingReport.MOVING_MEAN_WINDOW), d.size())))));
         }
         return sb.toString();
+    }
+
+    private static String summary(List<OuterStepDiagnostics> steps) {
+        return String.format("mean R %.3g, ESS %.2f, phi margin c-d %+.3f, phi pair acc %.3f, |g| %.3g",
+                mean(steps, OuterStepDiagnostics::meanRawWeight), mean(steps, OuterStepDiagnostics::effectiveSampleSize),
+                mean(steps, OuterStepDiagnostics::rewardMargin), mean(steps, OuterStepDiagnostics::phiPairAccuracy),
+                mean(steps, OuterStepDiagnostics::hypergradientNorm));
+    }
+
+    private static double mean(List<OuterStepDiagnostics> steps, ToDoubleFunction<OuterStepDiagnostics> field) {
+        return steps.stream().mapToDouble(field).average().orElse(Double.NaN);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.metareward.cluster.run.OuterDiagnosticsLog;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
 import dev.metareward.tensors.report.DomainResult;
@@ -76,7 +77,13 @@ class TrainCommandEndToEndTest {
         DomainResult kitchen = report.heldOut().get(0);
         assertEquals("kitchen", kitchen.domain());
         assertTrue(kitchen.plAccuracy().keySet().containsAll(
-                List.of(HeldOutEvaluation.SFT, HeldOutEvaluation.META_TEST)), kitchen.plAccuracy().toString());
+                List.of(HeldOutEvaluation.SFT, HeldOutEvaluation.META_TEST, HeldOutEvaluation.META_TEST_TRUE_REWARD)),
+                kitchen.plAccuracy().toString());
+        assertEquals(List.of(0L, 1L, 2L), report.outerDiagnostics().stream().map(d -> d.phiVersion()).toList(),
+                "one diagnostics entry per outer step, in order");
+        report.outerDiagnostics().forEach(d -> assertTrue(d.meanRawWeight() > 0 && d.effectiveSampleSize() >= 1
+                && d.phiPairAccuracy() >= 0 && d.phiPairAccuracy() <= 1 && d.hypergradientNorm() > 0, d.toString()));
+        assertTrue(isNonEmptyFile(out().resolve(OuterDiagnosticsLog.FILE)));
         kitchen.plAccuracy().values().forEach(a -> assertTrue(a >= 0 && a <= 1, "PL accuracy " + a));
         assertEquals(3L, number(report, "phi_version"));
         assertEquals("", report.provenance().get("resumed_from"));

@@ -68,7 +68,7 @@ public final class RwrFineTuner {
 
     private BaselineResult fineTune(String label, RewardModel reward, INDArray phi, DomainBatches data,
                                     List<String> domains) {
-        InnerTrajectory run = InnerLoop.forMetaTest(policy, reward, inner, metaTest, metaTest.steps())
+        InnerTrajectory run = InnerLoop.forMetaTest(policy, reward::rewards, inner, metaTest, metaTest.steps())
                 .run(phi, policy.initialParameters(), data, false);
         return new BaselineResult(label, run.finalTheta(), run.fineTuneLoss(), 0, metaTest.steps(), domains, false);
     }

@@ -3,6 +3,7 @@ package dev.metareward.tensors.bilevel;
 import dev.metareward.config.HypergradientSettings;
 import dev.metareward.config.InnerSettings;
 import dev.metareward.config.OuterSettings;
+import dev.metareward.config.OuterSettings.LossNormalisation;
 import dev.metareward.tensors.data.PreferenceBatch;
 import dev.metareward.tensors.model.PolicyModel;
 import dev.metareward.tensors.model.RewardModel;
@@ -19,28 +20,32 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class DomainMetaStep {
 
     private final PolicyModel policy;
+    private final RewardModel reward;
     private final DomainBatches batches;
     private final InnerLoop innerLoop;
     private final Hypergradient hypergradient;
     private final int pairsPerStep;
+    private final LossNormalisation lossNormalisation;
 
     public DomainMetaStep(PolicyModel policy, RewardModel reward, DomainBatches batches, InnerSettings inner,
                           OuterSettings outer, HypergradientSettings hypergradient) {
-        this(policy, batches, InnerLoop.forMetaTraining(policy, reward, inner),
-                new Hypergradient(policy, reward, hypergradient), outer.batch());
+        this(policy, reward, batches, InnerLoop.forMetaTraining(policy, reward, inner),
+                new Hypergradient(policy, reward, hypergradient), outer.batch(), outer.lossNormalisation());
     }
 
     /** Full control over the parts (e.g. a different reward chunk size in the hypergradient). */
-    public DomainMetaStep(PolicyModel policy, DomainBatches batches, InnerLoop innerLoop, Hypergradient hypergradient,
-                          int pairsPerStep) {
+    public DomainMetaStep(PolicyModel policy, RewardModel reward, DomainBatches batches, InnerLoop innerLoop,
+                          Hypergradient hypergradient, int pairsPerStep, LossNormalisation lossNormalisation) {
         if (pairsPerStep < 1) {
             throw new IllegalArgumentException("pairsPerStep must be >= 1 but was " + pairsPerStep);
         }
         this.policy = policy;
+        this.reward = reward;
         this.batches = batches;
         this.innerLoop = innerLoop;
         this.hypergradient = hypergradient;
         this.pairsPerStep = pairsPerStep;
+        this.lossNormalisation = lossNormalisation;
     }
 
     /** The domain this step trains on. */
@@ -64,25 +69,40 @@ public final class DomainMetaStep {
         InnerTrajectory trajectory = innerLoop.run(phi, batches, true);
         long innerDone = System.nanoTime();
         PreferenceBatch pairs = batches.nextPreferenceBatch(pairsPerStep);
-        PreferenceLoss.Result outer = PreferenceLoss.evaluate(policy, trajectory.finalTheta(), pairs, true);
+        PreferenceLoss.Result outer = PreferenceLoss.evaluate(policy, trajectory.finalTheta(), pairs, true,
+                lossNormalisation);
         Hypergradient.Result g = hypergradient.compute(phi, trajectory, outer.gradient());
         long end = System.nanoTime();
         Contribution contribution = new Contribution(domain(), phiVersion, g.gradient(), outer.loss(), pairs.size());
         long tokens = pairs.chosen().nonPaddingTokens() + pairs.rejected().nonPaddingTokens();
-        double[] meanWeight = new double[trajectory.steps().size()];
-        double[] effectiveSampleSize = new double[meanWeight.length];
-        for (int t = 0; t < meanWeight.length; t++) {
-            InnerStep step = trajectory.steps().get(t);
+        for (InnerStep step : trajectory.steps()) {
             tokens += step.batch().nonPaddingTokens();
-            meanWeight[t] = step.rewardWeights().meanWeight();
-            effectiveSampleSize[t] = step.rewardWeights().effectiveSampleSize();
         }
         Diagnostics diagnostics = new Diagnostics(trajectory.clampedRewards(),
                 (long) innerLoop.steps() * innerLoop.batchSize(), mean(trajectory.fineTuneLoss()),
                 outer.gradient().norm2Number().doubleValue(), g.gradient().norm2Number().doubleValue(), g.hessianSteps(),
                 (innerDone - start) / 1e9, (end - innerDone) / 1e9, trajectory.stepSeconds(), tokens,
-                mean(meanWeight), mean(effectiveSampleSize));
+                trajectory.weightStatistics(), RewardSpread.of(reward.rewards(phi, pairs.chosen()).toDoubleVector(),
+                        reward.rewards(phi, pairs.rejected()).toDoubleVector()));
         return new Result(contribution, diagnostics);
+    }
+
+    /**
+     * How phi itself ranks the outer batch's pairs.
+     *
+     * @param meanMargin mean over the pairs of r_phi(x, c) - r_phi(x, d)
+     * @param accuracy fraction of pairs with r_phi(x, c) > r_phi(x, d) (a tie counts as wrong)
+     */
+    public record RewardSpread(double meanMargin, double accuracy) {
+        static RewardSpread of(double[] chosen, double[] rejected) {
+            double margin = 0;
+            int right = 0;
+            for (int j = 0; j < chosen.length; j++) {
+                margin += chosen[j] - rejected[j];
+                right += chosen[j] > rejected[j] ? 1 : 0;
+            }
+            return new RewardSpread(margin / chosen.length, (double) right / chosen.length);
+        }
     }
 
     /** A contribution and the measurements taken while computing it. */
@@ -102,13 +122,13 @@ public final class DomainMetaStep {
      * @param outerSeconds wall time of loss_PL and the hypergradient
      * @param innerStepSeconds wall time of each inner step
      * @param tokens non-padding tokens of the inner SFT batches and of the preference batch
-     * @param meanRewardWeight mean R_i over the inner loop's samples (every batch has B of them)
-     * @param effectiveSampleSize (sum R)^2 / sum R^2 of each inner batch, averaged over the steps
+     * @param weights mean R and ESS of the inner loop's reward weights
+     * @param spread phi's rewards on the chosen vs the rejected answers of the outer batch
      */
     public record Diagnostics(int clampedRewards, long innerSamples, double meanFineTuneLoss, double outerGradientNorm,
                               double hypergradientNorm, int hessianSteps, double innerSeconds, double outerSeconds,
-                              double[] innerStepSeconds, long tokens, double meanRewardWeight,
-                              double effectiveSampleSize) {
+                              double[] innerStepSeconds, long tokens, InnerTrajectory.WeightStatistics weights,
+                              RewardSpread spread) {
     }
 
     private static double mean(double[] values) {

@@ -19,12 +19,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * v = grad_theta loss_PL(theta_D)
  * for t = D-1 down to 0:
  *     s_i  = &lt;grad F_i(theta_t), v&gt;                    (v BEFORE this step's update)
- *     w_ti = alpha * (dR_i/dr_i) * s_i / B               (dR_i/dr_i = R_i / beta, 0 where clamped)
+ *     w_ti = alpha * R'_i * s_i / B                      (raw weights; R'_i = dR_i/dr_i = R_i / beta, 0 where clamped)
+ *     w_ti = alpha/B * (R'_i/m) * (s_i - (1/B) sum_k Rtilde_k s_k)   (self-normalised, m = mean_k R_k)
  *     v    = v + alpha * H_t v                           (only for steps with Hessian terms)
  * g = grad_phi sum_ti w_ti r_phi(x_ti, y_ti)             (w held constant)
  * </pre>
  *
- * <p>Both products come from the same two passes at theta_t +- eps v (R_i held fixed):
+ * <p>Both products come from the same two passes at theta_t +- eps v (the step's weights held fixed):
  * s_i = (F_i(+) - F_i(-)) / (2 eps) from the forwards and H_t v = (G_t(+) - G_t(-)) / (2 eps) from the backwards,
  * with eps = c (1 + ||theta_t||) / ||v||. Steps without Hessian terms (all of them in first-order mode, the first
  * D-K in truncated mode) need only s_i and so only the two forwards. s_i cannot be read off the gradient stored by
@@ -146,10 +147,11 @@ public final class Hypergradient {
                 fMinus = policy.sequenceLogProbs(minus, step.batch()).toDoubleVector();
                 forwardOnly += 2;
             }
+            double[] s = new double[b];
             for (int i = 0; i < b; i++) {
-                double s = (fPlus[i] - fMinus[i]) / (2 * eps);
-                w[t][i] = alpha * weights.derivativeFactor(i) * s / b;
+                s[i] = (fPlus[i] - fMinus[i]) / (2 * eps);
             }
+            w[t] = weights.directTermCoefficients(s, alpha);
             if (hessianVector != null) {
                 v.addi(hessianVector.muli(alpha));
             }

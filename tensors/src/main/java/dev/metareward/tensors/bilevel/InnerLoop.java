@@ -1,6 +1,7 @@
 package dev.metareward.tensors.bilevel;
 
 import dev.metareward.config.InnerSettings;
+import dev.metareward.config.InnerSettings.RewardWeighting;
 import dev.metareward.config.MetaTestSettings;
 import dev.metareward.tensors.data.TokenBatch;
 import dev.metareward.tensors.model.PolicyModel;
@@ -14,8 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The inner loop of Algorithms 1 and 2 (MATH.md "Inner loop"): from theta_0, D steps
- * theta_{t+1} = theta_t + alpha * (1/B) sum_i R_i grad F_i(theta_t) with R_i = exp(clamp(r_phi(x_i, y_i) / beta)),
- * each on the next SFT batch of the domain. phi is read, never modified.
+ * theta_{t+1} = theta_t + alpha * (1/B) sum_i w_i grad F_i(theta_t) with R_i = exp(clamp(r_phi(x_i, y_i) / beta))
+ * and w_i = R_i (raw) or R_i / mean_j R_j (self-normalised), each on the next SFT batch of the domain. phi is read,
+ * never modified. The rewards come from an {@link InnerReward}: the reward model, or a fixed scorer for the
+ * meta-test's ceiling row.
  *
  * <p>When the trajectory is kept, every theta_t is stored as its own array: D * |theta| numbers. That is fine for
  * the LoRA-sized theta of the tiny and small workloads; for a large theta the reverse pass would instead recompute
@@ -26,15 +29,22 @@ public final class InnerLoop {
     private static final Logger LOG = LoggerFactory.getLogger(InnerLoop.class);
 
     private final PolicyModel policy;
-    private final RewardModel reward;
+    private final InnerReward reward;
     private final int steps;
     private final int batchSize;
     private final double learningRate;
     private final double beta;
     private final double rewardClamp;
+    private final RewardWeighting weighting;
 
+    /** Raw reward weights (the paper's Eq. 10). */
     public InnerLoop(PolicyModel policy, RewardModel reward, int steps, int batchSize, double learningRate,
                      double beta, double rewardClamp) {
+        this(policy, reward::rewards, steps, batchSize, learningRate, beta, rewardClamp, RewardWeighting.RAW);
+    }
+
+    public InnerLoop(PolicyModel policy, InnerReward reward, int steps, int batchSize, double learningRate,
+                     double beta, double rewardClamp, RewardWeighting weighting) {
         if (steps < 0 || batchSize < 1 || !(learningRate > 0) || !(beta > 0) || !(rewardClamp > 0)) {
             throw new IllegalArgumentException("inner loop needs steps >= 0, batch >= 1, learning rate > 0, beta > 0 and "
                     + "reward clamp > 0 but got steps=" + steps + ", batch=" + batchSize + ", learning rate="
@@ -47,22 +57,27 @@ public final class InnerLoop {
         this.learningRate = learningRate;
         this.beta = beta;
         this.rewardClamp = rewardClamp;
+        this.weighting = weighting;
     }
 
-    /** The inner loop of meta-training (Algorithm 1): D, B, alpha, beta and the clamp from {@code inner}. */
+    /**
+     * The inner loop of meta-training (Algorithm 1): D, B, alpha, beta, the clamp and the weighting from
+     * {@code inner}.
+     */
     public static InnerLoop forMetaTraining(PolicyModel policy, RewardModel reward, InnerSettings inner) {
-        return new InnerLoop(policy, reward, inner.steps(), inner.batch(), inner.learningRate(), inner.beta(),
-                inner.rewardClamp());
+        return new InnerLoop(policy, reward::rewards, inner.steps(), inner.batch(), inner.learningRate(), inner.beta(),
+                inner.rewardClamp(), inner.rewardWeights());
     }
 
     /**
      * The policy fine-tuning of meta-test (Algorithm 2): {@code steps} steps with the batch size and learning rate of
-     * {@code metaTest}, and beta and the clamp of {@code inner} (the reward weighting phi was trained for).
+     * {@code metaTest}, and beta, the clamp and the weighting of {@code inner} (the reward weighting phi was trained
+     * for).
      */
-    public static InnerLoop forMetaTest(PolicyModel policy, RewardModel reward, InnerSettings inner,
+    public static InnerLoop forMetaTest(PolicyModel policy, InnerReward reward, InnerSettings inner,
                                         MetaTestSettings metaTest, int steps) {
         return new InnerLoop(policy, reward, steps, metaTest.batch(), metaTest.learningRate(), inner.beta(),
-                inner.rewardClamp());
+                inner.rewardClamp(), inner.rewardWeights());
     }
 
     public int steps() {
@@ -95,13 +110,18 @@ public final class InnerLoop {
         List<InnerStep> kept = new ArrayList<>(keepTrajectory ? steps : 0);
         double[] fineTuneLoss = new double[steps];
         double[] stepSeconds = new double[steps];
+        double rawSum = 0;
+        double essSum = 0;
         int clamped = 0;
         INDArray theta = theta0.dup();
         for (int t = 0; t < steps; t++) {
             long stepStart = System.nanoTime();
             TokenBatch batch = batches.nextSftBatch(batchSize);
-            RewardWeights weights = RewardWeights.of(reward.rewards(phi, batch), beta, rewardClamp);
+            RewardWeights weights = RewardWeights.of(reward.rewards(phi, batch).toDoubleVector(), beta, rewardClamp,
+                    weighting);
             clamped += weights.clampedCount();
+            rawSum += weights.meanRaw();
+            essSum += weights.effectiveSampleSize();
             ValueAndGradient step = policy.sequenceLogProbsAndGradient(theta, batch, weights.meanWeights());
             fineTuneLoss[t] = -weightedMean(step.values(), weights.weights());
             INDArray update = step.gradient().castTo(theta.dataType()).mul(learningRate);
@@ -123,7 +143,8 @@ public final class InnerLoop {
             LOG.debug("domain {}: {} of {} rewards clamped to |r / beta| <= {}", batches.domain(), clamped,
                     steps * batchSize, rewardClamp);
         }
-        return new InnerTrajectory(kept, theta, clamped, fineTuneLoss, learningRate, stepSeconds);
+        return new InnerTrajectory(kept, theta, clamped, fineTuneLoss, learningRate, stepSeconds,
+                new InnerTrajectory.WeightStatistics(rawSum / Math.max(1, steps), essSum / Math.max(1, steps)));
     }
 
     private static double weightedMean(INDArray values, double[] weights) {

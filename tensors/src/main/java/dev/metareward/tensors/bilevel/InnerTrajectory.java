@@ -10,13 +10,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *              D * |theta| numbers of memory
  * @param finalTheta theta_D
  * @param clampedRewards how many r / beta were clamped over all steps
- * @param fineTuneLoss loss_FT = -(1/B) sum_i R_i F_i(theta_t) of every step, at theta_t (before its update)
+ * @param fineTuneLoss loss_FT = -(1/B) sum_i w_i F_i(theta_t) (w_i the weights used) of every step, at theta_t (before its update)
  * @param learningRate alpha of the inner steps (the reverse pass must use the same)
  * @param stepSeconds wall time of every step (rewards, policy gradient and update)
+ * @param weightStatistics the reward weights' mean R and ESS, averaged over the steps
  */
 public record InnerTrajectory(List<InnerStep> steps, INDArray finalTheta, int clampedRewards, double[] fineTuneLoss,
-                              double learningRate, double[] stepSeconds) {
+                              double learningRate, double[] stepSeconds, WeightStatistics weightStatistics) {
     public InnerTrajectory {
         steps = List.copyOf(steps);
+    }
+
+    /**
+     * @param meanRaw mean over the steps of m = (1/B) sum_i R_i (the raw weights, before any normalisation)
+     * @param effectiveSampleSize mean over the steps of (sum_i w_i)^2 / sum_i w_i^2 of the weights used (at most B)
+     */
+    public record WeightStatistics(double meanRaw, double effectiveSampleSize) {
     }
 }

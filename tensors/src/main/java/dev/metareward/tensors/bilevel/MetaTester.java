@@ -9,16 +9,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Algorithm 2 (meta-test): fine-tune a fresh policy from theta_0 on a held-out domain's SFT batches with a fixed,
  * meta-learned phi, by the same reward-weighted SGD as the inner loop (batch size and learning rate of
- * {@code meta-test}, beta and reward clamp of {@code inner}). Only theta_N is kept, not the trajectory.
+ * {@code meta-test}, beta, reward clamp and reward weighting of {@code inner}). Only theta_N is kept, not the
+ * trajectory. The rewards normally come from the reward model with phi; {@link #MetaTester(PolicyModel, InnerReward,
+ * InnerSettings, MetaTestSettings)} takes any other source (the ceiling row's true reward).
  */
 public final class MetaTester {
 
     private final PolicyModel policy;
-    private final RewardModel reward;
+    private final InnerReward reward;
     private final InnerSettings inner;
     private final MetaTestSettings metaTest;
 
     public MetaTester(PolicyModel policy, RewardModel reward, InnerSettings inner, MetaTestSettings metaTest) {
+        this(policy, reward::rewards, inner, metaTest);
+    }
+
+    public MetaTester(PolicyModel policy, InnerReward reward, InnerSettings inner, MetaTestSettings metaTest) {
         this.policy = policy;
         this.reward = reward;
         this.inner = inner;

@@ -18,9 +18,14 @@ public final class GroundTruthJudge implements Judge {
     public double[] score(String domain, List<Generation> generations) {
         double[] scores = new double[generations.size()];
         for (int i = 0; i < scores.length; i++) {
-            scores[i] = scorer.score(generations.get(i).prompt(), generations.get(i).continuation());
+            scores[i] = score(generations.get(i).prompt(), generations.get(i).continuation());
         }
         return scores;
+    }
+
+    /** r*(prompt, response). */
+    public double score(String prompt, String response) {
+        return scorer.score(prompt, response);
     }
 
     @Override

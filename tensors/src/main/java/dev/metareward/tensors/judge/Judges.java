@@ -33,11 +33,11 @@ public final class Judges {
         return switch (config.judge().kind()) {
             case COMMAND -> new CommandJudge(config.judge().command(), config.judge().timeout());
             case BRADLEY_TERRY -> bradleyTerry(config, data, reward, batcher);
-            case GROUND_TRUTH -> groundTruth(config, data, dir).orElseThrow(() -> new ConfigError(List.of(
+            case GROUND_TRUTH -> groundTruth(config, data, dir).<Judge>map(j -> j).orElseThrow(() -> new ConfigError(List.of(
                     "'metareward.judge.kind' = \"ground-truth\": " + dir.toAbsolutePath() + " holds no built-in data "
                             + "set (no " + BuiltinManifest.FILE + "), so there is no known reward; choose \"command\" "
                             + "(a judge you trust) or \"bradley-terry\" (an oracle reward model)")));
-            case AUTO -> groundTruth(config, data, dir).orElseGet(() -> bradleyTerry(config, data, reward, batcher));
+            case AUTO -> groundTruth(config, data, dir).<Judge>map(j -> j).orElseGet(() -> bradleyTerry(config, data, reward, batcher));
         };
     }
 
@@ -48,7 +48,7 @@ public final class Judges {
     }
 
     /** The known reward of the built-in set in {@code dir}, if it holds one. */
-    static Optional<Judge> groundTruth(MetarewardConfig config, MultiDomainData data, Path dir) {
+    public static Optional<GroundTruthJudge> groundTruth(MetarewardConfig config, MultiDomainData data, Path dir) {
         return BuiltinManifest.read(dir).map(manifest -> {
             if (BuiltinManifest.WORDNET.equals(manifest.set())) {
                 Path file = AfinnLexicon.location(config.data().builtin().lexicon());

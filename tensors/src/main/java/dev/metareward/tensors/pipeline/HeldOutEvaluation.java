@@ -1,6 +1,7 @@
 package dev.metareward.tensors.pipeline;
 
 import dev.metareward.config.MetarewardConfig;
+import dev.metareward.tensors.bilevel.InnerReward;
 import dev.metareward.tensors.bilevel.MetaTester;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.data.DomainData;
@@ -24,6 +25,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -31,7 +33,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Algorithm 2 on each held-out domain, compared with the policies a user would otherwise have: the SFT policy
  * (theta_0 on the warm-started base), a policy fine-tuned with the initial (untrained) phi, and one fine-tuned with
  * the meta-learned phi. Every fine-tuning run sees the same batches (a fresh sampler with the same seed), so the
- * only difference between the last two is phi. Reports PL accuracy (Eq. 26) on all of the domain's preference
+ * only difference between the last two is phi. With a ceiling reward (the built-in data's ground truth) a fourth
+ * policy is fine-tuned the same way with that reward in place of r_phi: what a perfect reward could do with this
+ * policy, data and budget. Reports PL accuracy (Eq. 26) on all of the domain's preference
  * pairs (none of them was used in training), the judge's median reward of sampled continuations per temperature,
  * and the win rate of generations against the data set's chosen answers. When the judge fails (an external command
  * crashes, hangs or writes garbage) the result keeps every PL accuracy and carries the judge's error instead of the
@@ -41,11 +45,13 @@ public final class HeldOutEvaluation {
     public static final String SFT = "sft";
     public static final String META_TEST_INITIAL_PHI = "meta-test, initial phi";
     public static final String META_TEST = "meta-test";
+    public static final String META_TEST_TRUE_REWARD = "meta-test, true reward";
     private static final int EVAL_BATCH = 32;
 
     private final MetarewardConfig config;
     private final PolicyModel policy;
     private final MetaTester tester;
+    private final Optional<MetaTester> ceilingTester;
     private final Batcher batcher;
     private final Judge judge;
     /** The judge's first failure; it is not called again (a hanging judge would cost a timeout per policy). */
@@ -53,21 +59,39 @@ public final class HeldOutEvaluation {
 
     public HeldOutEvaluation(MetarewardConfig config, PolicyModel policy, RewardModel reward, Batcher batcher,
                              Judge judge) {
+        this(config, policy, reward, batcher, judge, Optional.empty());
+    }
+
+    /** {@code ceilingReward}: the reward of the ceiling row's fine-tuning, or empty for no ceiling row. */
+    public HeldOutEvaluation(MetarewardConfig config, PolicyModel policy, RewardModel reward, Batcher batcher,
+                             Judge judge, Optional<InnerReward> ceilingReward) {
         this.config = config;
         this.policy = policy;
         this.tester = new MetaTester(policy, reward, config.inner(), config.metaTest());
+        this.ceilingTester = ceilingReward.map(r -> new MetaTester(policy, r, config.inner(), config.metaTest()));
         this.batcher = batcher;
         this.judge = judge;
     }
 
-    /** Evaluates one held-out domain with the initial and the trained phi. */
+    /** Fine-tuning runs per held-out domain in {@link #evaluate}: initial phi, trained phi and the ceiling's. */
+    public int fineTuningRuns() {
+        return ceilingTester.isPresent() ? 3 : 2;
+    }
+
+    /** Evaluates one held-out domain with the initial and the trained phi (and the ceiling reward, if any). */
     public DomainResult evaluate(DomainData domain, INDArray initialPhi, INDArray trainedPhi, PhaseListener listener) {
         Map<String, INDArray> policies = new LinkedHashMap<>();
+        int runs = fineTuningRuns();
         policies.put(SFT, policy.initialParameters());
         policies.put(META_TEST_INITIAL_PHI, fineTune(domain, initialPhi));
-        listener.onProgress("meta-test " + domain.domain(), 1, 2, "initial phi done");
+        listener.onProgress("meta-test " + domain.domain(), 1, runs, "initial phi done");
         policies.put(META_TEST, fineTune(domain, trainedPhi));
-        listener.onProgress("meta-test " + domain.domain(), 2, 2, "trained phi done");
+        listener.onProgress("meta-test " + domain.domain(), 2, runs, "trained phi done");
+        if (ceilingTester.isPresent()) {
+            policies.put(META_TEST_TRUE_REWARD, fineTune(ceilingTester.get(), domain, trainedPhi,
+                    config.metaTest().steps()));
+            listener.onProgress("meta-test " + domain.domain(), 3, runs, "true reward done");
+        }
 
         Map<String, Double> accuracy = new LinkedHashMap<>();
         Map<String, Map<Double, Double>> rewards = new LinkedHashMap<>();
@@ -92,9 +116,13 @@ public final class HeldOutEvaluation {
 
     /** Algorithm 2 on {@code domain}'s SFT data with {@code steps} steps; the same batches for every phi. */
     public INDArray fineTune(DomainData domain, INDArray phi, int steps) {
+        return fineTune(tester, domain, phi, steps);
+    }
+
+    private INDArray fineTune(MetaTester with, DomainData domain, INDArray phi, int steps) {
         DomainSampler sampler = DomainSampler.overTrainSplit(domain, batcher,
                 SplitMix64.derive(config.run().seed(), "meta-test", domain.domain()));
-        return tester.fineTune(phi, sampler, steps).finalTheta();
+        return with.fineTune(phi, sampler, steps).finalTheta();
     }
 
     /**

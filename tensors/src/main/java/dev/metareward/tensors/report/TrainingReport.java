@@ -20,11 +20,15 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 
 /**
- * What a run produced: the outer loss per version, per-domain evaluation results and the run's provenance.
- * {@link #write(Path)} writes {@code report.json} and the plots {@code outer-loss.png} and {@code pl-accuracy.png}.
+ * What a run produced: the outer loss per version, the outer steps' diagnostics, per-domain evaluation results and the
+ * run's provenance. {@link #write(Path)} writes {@code report.json} and the plots {@code outer-loss.png} (with its
+ * moving mean) and {@code pl-accuracy.png}.
  */
 public record TrainingReport(String runId, Map<String, Object> provenance, List<Double> outerLoss,
-                             List<DomainResult> heldOut) {
+                             List<OuterStepDiagnostics> outerDiagnostics, List<DomainResult> heldOut) {
+
+    /** Outer steps per window of {@link #movingMean}: the per-batch loss is too noisy to read step by step. */
+    public static final int MOVING_MEAN_WINDOW = 10;
 
     public static final String JSON = "report.json";
     public static final String LOSS_PLOT = "outer-loss.png";
@@ -33,6 +37,7 @@ public record TrainingReport(String runId, Map<String, Object> provenance, List<
     public TrainingReport {
         provenance = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(provenance));
         outerLoss = List.copyOf(outerLoss);
+        outerDiagnostics = List.copyOf(outerDiagnostics);
         heldOut = List.copyOf(heldOut);
     }
 
@@ -79,7 +84,24 @@ public record TrainingReport(String runId, Map<String, Object> provenance, List<
             y[i] = outerLoss.get(i);
         }
         chart.addSeries("outer loss", x, y);
+        chart.addSeries("moving mean of " + MOVING_MEAN_WINDOW, x, movingMean(y, MOVING_MEAN_WINDOW))
+                .setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+        chart.getStyler().setLegendVisible(true);
         return chart;
+    }
+
+    /** Entry i is the mean of values[max(0, i - window + 1) .. i] (a trailing window, shorter at the start). */
+    public static double[] movingMean(double[] values, int window) {
+        double[] out = new double[values.length];
+        double sum = 0;
+        for (int i = 0; i < values.length; i++) {
+            sum += values[i];
+            if (i >= window) {
+                sum -= values[i - window];
+            }
+            out[i] = sum / Math.min(i + 1, window);
+        }
+        return out;
     }
 
     private CategoryChart accuracyChart() {

@@ -96,23 +96,23 @@ class DomainMetaStepTest {
             TokenBatch batch = again.nextSftBatch(inner.batch());
             tokens += batch.nonPaddingTokens();
             RewardWeights weights = RewardWeights.of(reward.rewards(phi, batch), inner.beta(), inner.rewardClamp());
-            weightSum += weights.meanWeight();
+            weightSum += weights.meanRaw();
             essSum += weights.effectiveSampleSize();
         }
         PreferenceBatch pairs = again.nextPreferenceBatch(outer.batch());
         tokens += pairs.chosen().nonPaddingTokens() + pairs.rejected().nonPaddingTokens();
         assertEquals(tokens, d.tokens());
-        assertEquals(weightSum / inner.steps(), d.meanRewardWeight(), 1e-12);
-        assertEquals(essSum / inner.steps(), d.effectiveSampleSize(), 1e-12);
-        assertTrue(d.effectiveSampleSize() >= 1 && d.effectiveSampleSize() <= inner.batch(), "ESS "
-                + d.effectiveSampleSize());
+        assertEquals(weightSum / inner.steps(), d.weights().meanRaw(), 1e-12);
+        assertEquals(essSum / inner.steps(), d.weights().effectiveSampleSize(), 1e-12);
+        assertTrue(d.weights().effectiveSampleSize() >= 1 && d.weights().effectiveSampleSize() <= inner.batch(), "ESS "
+                + d.weights().effectiveSampleSize());
     }
 
     @Test
     void shouldMeasureTheEffectiveSampleSizeOfRewardWeights() {
         INDArray equal = Nd4j.createFromArray(0.5, 0.5, 0.5, 0.5);
         assertEquals(4.0, RewardWeights.of(equal, 1.0, 20).effectiveSampleSize(), 1e-12);
-        assertEquals(Math.exp(0.5), RewardWeights.of(equal, 1.0, 20).meanWeight(), 1e-12);
+        assertEquals(Math.exp(0.5), RewardWeights.of(equal, 1.0, 20).meanRaw(), 1e-12);
         // One weight e^10 against three of e^0: (e^10 + 3)^2 / (e^20 + 3) is just above 1.
         INDArray dominated = Nd4j.createFromArray(10.0, 0.0, 0.0, 0.0);
         double e10 = Math.exp(10);

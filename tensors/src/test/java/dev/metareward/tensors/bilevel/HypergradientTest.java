@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.metareward.config.HypergradientSettings.Mode;
 import dev.metareward.config.HypergradientSettings;
 import dev.metareward.config.InnerSettings;
+import dev.metareward.config.InnerSettings.RewardWeighting;
 import dev.metareward.config.OuterSettings;
+import dev.metareward.config.OuterSettings.LossNormalisation;
 import dev.metareward.tensors.bilevel.testmodels.BagOfTokensReward;
 import dev.metareward.tensors.bilevel.testmodels.BigramPolicy;
 import dev.metareward.tensors.bilevel.testmodels.FiniteDifferences;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,7 +34,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The hypergradient against finite differences of the function it claims to differentiate, in float64.
+ * The hypergradient against finite differences of the function it claims to differentiate, in float64, with the
+ * paper's raw weights and summed outer loss and (at the end) with the options of MATH.md.
  *
  * <p>Set-up: bigram policy (56 parameters), tanh reward (37 parameters), D = 6 inner steps of B = 4 with alpha = 0.5
  * (theta moves by O(1), so the Hessian terms matter: first-order and truncated differ from exact by far more than
@@ -366,5 +370,71 @@ class HypergradientTest {
         }
         assertTrue(FiniteDifferences.relativeError(rebuilt, result.gradient()) < 1e-13);
         assertArrayEquals(new int[] {STEPS, 4}, new int[] {result.sampleWeights().length, result.sampleWeights()[0].length});
+    }
+
+    private DomainMetaStep.Result compute(InMemoryDomainBatches batches, InnerSettings inner, OuterSettings outer) {
+        return new DomainMetaStep(policy, reward, batches, inner, outer, new HypergradientSettings(Mode.EXACT, 1, 0))
+                .computeWithDiagnostics(phi, 0);
+    }
+
+    private double errorAgainstFiniteDifferences(InnerSettings inner, LossNormalisation normalisation) {
+        InMemoryDomainBatches batches = batches();
+        ReplayedOuterLoss loss = new ReplayedOuterLoss(policy, reward, batches, inner, PAIRS, normalisation);
+        INDArray numeric = FiniteDifferences.gradient(loss::at, phi, H);
+        loss.rewind();
+        INDArray g = compute(batches, inner, outer().withLossNormalisation(normalisation)).contribution().hypergradient();
+        return FiniteDifferences.relativeError(g, numeric);
+    }
+
+    // ---- the options of MATH.md: self-normalised reward weights and the length-normalised outer loss ----
+
+    @ParameterizedTest
+    @CsvSource({"SELF_NORMALISED, SUM", "SELF_NORMALISED, LENGTH", "RAW, LENGTH"})
+    void shouldMatchCentralDifferencesOfTheOuterLoss(RewardWeighting weighting, LossNormalisation normalisation) {
+        double error = errorAgainstFiniteDifferences(inner(20).withRewardWeights(weighting), normalisation);
+        LOG.info("{} weights, {} outer loss: hypergradient vs central differences, relative error {}", weighting,
+                normalisation, error);
+        assertTrue(error < TOLERANCE, "relative error " + error);
+    }
+
+    @Test
+    void shouldDifferentiateTheClampedFunctionWithSelfNormalisedWeights() {
+        // Clamp at the median |r / beta|: half the samples have R'_k = 0 but still enter the batch mean m.
+        InnerSettings clamped = inner(medianScaledReward()).withRewardWeights(RewardWeighting.SELF_NORMALISED);
+        int clampedCount = compute(batches(), clamped, outer()).diagnostics().clampedRewards();
+        assertTrue(clampedCount > 0 && clampedCount < STEPS * 4, "expected some but not all rewards clamped, got "
+                + clampedCount);
+        double error = errorAgainstFiniteDifferences(clamped, LossNormalisation.SUM);
+        LOG.info("self-normalised weights with {} of {} rewards clamped: relative error {}", clampedCount,
+                STEPS * 4, error);
+        assertTrue(error < TOLERANCE, "relative error " + error);
+    }
+
+    /**
+     * Negative control: self-normalised steps whose direct term uses the raw formula (alpha/B) R'_k s_k, i.e. what
+     * the code did before the re-derivation, fail the same check by orders of magnitude.
+     */
+    @Test
+    void shouldDetectTheRawDirectTermUnderSelfNormalisedWeights() {
+        InnerSettings inner = inner(20).withRewardWeights(RewardWeighting.SELF_NORMALISED);
+        InMemoryDomainBatches batches = batches();
+        ReplayedOuterLoss loss = new ReplayedOuterLoss(policy, reward, batches, inner, PAIRS);
+        INDArray numeric = FiniteDifferences.gradient(loss::at, phi, H);
+        loss.rewind();
+        InnerTrajectory run = InnerLoop.forMetaTraining(policy, reward, inner).run(phi, batches, true);
+        List<InnerStep> rawDirectTerm = run.steps().stream().map(s -> {
+            RewardWeights w = s.rewardWeights();
+            return new InnerStep(s.theta(), s.batch(), new RewardWeights(w.rewards(), w.raw(), w.weights(), w.clamped(),
+                    w.beta(), RewardWeighting.RAW));
+        }).toList();
+        InnerTrajectory wrong = new InnerTrajectory(rawDirectTerm, run.finalTheta(), run.clampedRewards(),
+                run.fineTuneLoss(), run.learningRate(), run.stepSeconds(), run.weightStatistics());
+        INDArray v = PreferenceLoss.evaluate(policy, run.finalTheta(), batches.nextPreferenceBatch(PAIRS), true)
+                .gradient();
+        INDArray g = new Hypergradient(policy, reward, new HypergradientSettings(Mode.EXACT, 1, 0))
+                .compute(phi, wrong, v).gradient();
+        double error = FiniteDifferences.relativeError(g, numeric);
+        LOG.info("negative control, raw direct term under self-normalised weights: relative error {}", error);
+        assertTrue(error > 1e-3, "the wrong direct term was not detected: relative error only " + error);
     }
 }

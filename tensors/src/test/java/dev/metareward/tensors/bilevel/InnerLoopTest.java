@@ -107,6 +107,30 @@ class InnerLoopTest {
     }
 
     @Test
+    void shouldDivideByTheBatchMeanWhenSelfNormalisedWhileTheClampStillGuardsExp() {
+        double[] r = {0.4, -1.2, 1e6, 2.0};
+        RewardWeights w = RewardWeights.of(r, 0.5, 20, InnerSettings.RewardWeighting.SELF_NORMALISED);
+        double[] raw = {Math.exp(0.8), Math.exp(-2.4), Math.exp(20), Math.exp(4.0)};
+        double m = (raw[0] + raw[1] + raw[2] + raw[3]) / 4;
+        for (int i = 0; i < r.length; i++) {
+            assertEquals(raw[i], w.raw()[i], 1e-12 * raw[i]);
+            assertEquals(raw[i] / m, w.weights()[i], 1e-12);
+        }
+        assertEquals(m, w.meanRaw(), 1e-12 * m);
+        assertEquals(0.0, w.derivativeFactor(2));
+        assertEquals(raw[3] / 0.5, w.derivativeFactor(3), 1e-12);
+        double sum = 0;
+        double squares = 0;
+        for (double x : raw) {
+            sum += x;
+            squares += x * x;
+        }
+        assertEquals(sum * sum / squares, w.effectiveSampleSize(), 1e-12);
+        assertEquals(4.0, RewardWeights.of(new double[] {3, 3, 3, 3}, 1, 20,
+                InnerSettings.RewardWeighting.SELF_NORMALISED).effectiveSampleSize(), 1e-12);
+    }
+
+    @Test
     void shouldRejectNaNRewardsWithAClearMessage() {
         NonFiniteValueException e = assertThrows(NonFiniteValueException.class,
                 () -> RewardWeights.of(Nd4j.createFromArray(0.0, Double.NaN), 1.0, 20));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.metareward.config.OuterSettings.LossNormalisation;
 import dev.metareward.tensors.bilevel.testmodels.BigramPolicy;
 import dev.metareward.tensors.bilevel.testmodels.FiniteDifferences;
 import dev.metareward.tensors.bilevel.testmodels.InMemoryDomainBatches;
@@ -47,6 +48,34 @@ class PreferenceLossTest {
         INDArray numeric = FiniteDifferences.gradient(t -> PreferenceLoss.evaluate(policy, t, pairs, false).loss(), theta, 1e-5);
         double error = FiniteDifferences.relativeError(analytic, numeric);
         LOG.info("loss_PL theta gradient vs central differences: relative error {}", error);
+        assertTrue(error < 1e-8, "relative error " + error);
+    }
+
+    @Test
+    void shouldUsePerTokenMarginsWhenLengthNormalised() {
+        double[] c = policy.sequenceLogProbs(theta, pairs.chosen()).toDoubleVector();
+        double[] d = policy.sequenceLogProbs(theta, pairs.rejected()).toDoubleVector();
+        double expected = 0;
+        boolean lengthsDiffer = false;
+        for (int j = 0; j < c.length; j++) {
+            int lc = pairs.chosen().scoredCount(j);
+            int ld = pairs.rejected().scoredCount(j);
+            lengthsDiffer |= lc != ld;
+            expected += PreferenceLoss.softplus(-(c[j] / lc - d[j] / ld)) / c.length;
+        }
+        assertTrue(lengthsDiffer, "the test pairs must differ in length, or the option would change nothing");
+        PreferenceLoss.Result result = PreferenceLoss.evaluate(policy, theta, pairs, false, LossNormalisation.LENGTH);
+        assertEquals(expected, result.loss(), 1e-13);
+        assertTrue(Math.abs(expected - PreferenceLoss.evaluate(policy, theta, pairs, false).loss()) > 1e-3);
+    }
+
+    @Test
+    void shouldMatchCentralDifferencesForThetaGradientWhenLengthNormalised() {
+        INDArray analytic = PreferenceLoss.evaluate(policy, theta, pairs, true, LossNormalisation.LENGTH).gradient();
+        INDArray numeric = FiniteDifferences.gradient(
+                t -> PreferenceLoss.evaluate(policy, t, pairs, false, LossNormalisation.LENGTH).loss(), theta, 1e-5);
+        double error = FiniteDifferences.relativeError(analytic, numeric);
+        LOG.info("length-normalised loss_PL theta gradient vs central differences: relative error {}", error);
         assertTrue(error < 1e-8, "relative error " + error);
     }
 

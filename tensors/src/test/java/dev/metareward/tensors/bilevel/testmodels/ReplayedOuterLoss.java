@@ -1,6 +1,7 @@
 package dev.metareward.tensors.bilevel.testmodels;
 
 import dev.metareward.config.InnerSettings;
+import dev.metareward.config.OuterSettings.LossNormalisation;
 import dev.metareward.tensors.bilevel.DomainBatches;
 import dev.metareward.tensors.bilevel.InnerLoop;
 import dev.metareward.tensors.bilevel.PreferenceLoss;
@@ -22,9 +23,17 @@ public final class ReplayedOuterLoss {
     private final byte[] position;
     private final InnerSettings inner;
     private final int pairs;
+    private final LossNormalisation normalisation;
 
     /** Captures the current position of {@code batches}; every evaluation replays from it. */
     public ReplayedOuterLoss(PolicyModel policy, RewardModel reward, DomainBatches batches, InnerSettings inner, int pairs) {
+        this(policy, reward, batches, inner, pairs, LossNormalisation.SUM);
+    }
+
+    /** Like the other constructor, with loss_PL's margin normalised as {@code normalisation} says. */
+    public ReplayedOuterLoss(PolicyModel policy, RewardModel reward, DomainBatches batches, InnerSettings inner, int pairs,
+                             LossNormalisation normalisation) {
+        this.normalisation = normalisation;
         this.policy = policy;
         this.reward = reward;
         this.batches = batches;
@@ -37,7 +46,7 @@ public final class ReplayedOuterLoss {
         batches.restorePosition(position);
         INDArray theta = InnerLoop.forMetaTraining(policy, reward, inner).run(phi, batches, false).finalTheta();
         PreferenceBatch preferenceBatch = batches.nextPreferenceBatch(pairs);
-        return PreferenceLoss.evaluate(policy, theta, preferenceBatch, false).loss();
+        return PreferenceLoss.evaluate(policy, theta, preferenceBatch, false, normalisation).loss();
     }
 
     /** Puts the batches back at the captured position (e.g. before the code under test draws from them). */
