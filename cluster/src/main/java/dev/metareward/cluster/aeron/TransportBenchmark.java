@@ -256,7 +256,8 @@ public final class TransportBenchmark {
                         o.mtu()));
     }
 
-    private static INDArray vector(long elements) {
+    /** A FLOAT vector of {@code elements} standard normal values (seeded). */
+    static INDArray vector(long elements) {
         float[] values = new float[(int) elements];
         SplittableRandom random = new SplittableRandom(7);
         for (int i = 0; i < values.length; i++) {
@@ -352,7 +353,8 @@ public final class TransportBenchmark {
         return sent / seconds;
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition, String what) {
+    /** Waits up to 10 s for {@code condition}, sleeping 1 ms between checks. */
+    static void waitFor(java.util.function.BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "metareward", mixinStandardHelpOptions = true, version = "metareward 0.1.0",
         description = "Meta-learns a reward model that generalises to unseen preference domains.",
         subcommands = {ConfigCommand.class, TrainCommand.class, NodeCommand.class, LaunchLocalCommand.class,
-            GenDataCommand.class, DataStatsCommand.class, BenchCommand.class, GenCertsCommand.class,
+            GenDataCommand.class, DataStatsCommand.class, BenchCommand.class, SoakCommand.class, GenCertsCommand.class,
             CommandLine.HelpCommand.class})
 public final class MetarewardCli implements Runnable {
 
