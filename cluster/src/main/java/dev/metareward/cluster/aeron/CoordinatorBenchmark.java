@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
+import java.util.zip.CRC32C;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -66,6 +68,8 @@ public final class CoordinatorBenchmark {
 
     private static final String RUN_ID = "bench-coordinator";
     private static final String COORDINATOR_NODE = "bench-coord";
+    /** The actor system, the coordinator and the first broadcast start within this on a loaded machine. */
+    private static final long FIRST_UPDATE_TIMEOUT_NS = 60_000_000_000L;
 
     private CoordinatorBenchmark() {
     }
@@ -73,7 +77,7 @@ public final class CoordinatorBenchmark {
     /**
      * @param phiLength elements of phi (FLOAT)
      * @param seconds measured time per N, after the warm-up
-     * @param warmupSeconds time per N before measuring (JIT, first broadcasts)
+     * @param warmupSeconds time per N between the first applied update and the measured window (JIT)
      * @param computeMillis simulated compute time of a domain between two contributions (0: none)
      * @param config gives training (mode, staleness bound, checkpoint-every), outer (optimizer) and pekko settings
      * @param termLength Aeron term length
@@ -85,19 +89,21 @@ public final class CoordinatorBenchmark {
     }
 
     /**
-     * The coordinator's steps for one update, each timed alone on phi's size (microseconds, medians).
+     * The coordinator's steps for one update, each timed alone on phi's size (CPU microseconds of the process per call).
      *
      * @param validateMicros {@link ContributionValidator#validate}: checksum and finite check of the vector (also
      *                       paid by every rejected stale contribution: those checks come before staleness)
      * @param optimizerMicros one {@link OuterOptimizer#step}
      * @param snapshotMicros the broadcast's phi copy and its checksum ({@link PhiFrame#of})
      * @param checkpointMicros one checkpoint write (paid every training.checkpoint-every updates)
+     * @param checkpointWallMicros the same in wall time, median of 5: the write is fsynced, and the coordinator's
+     *                             thread waits for the disk that long
      * @param checkpointEvery training.checkpoint-every
      * @param macMicros the frame MAC over one vector (the sender's encode and the receiver's verify each)
      * @param crcMicros CRC32C over one vector (the receiver's check)
      */
     public record Costs(double validateMicros, double optimizerMicros, double snapshotMicros, double checkpointMicros,
-                        int checkpointEvery, double macMicros, double crcMicros) {
+                        double checkpointWallMicros, int checkpointEvery, double macMicros, double crcMicros) {
 
         /** Coordinator-thread time of one applied update without the publish itself. */
         public double perUpdateMicros() {
@@ -111,6 +117,8 @@ public final class CoordinatorBenchmark {
      * @param domains N
      * @param seconds the measured window
      * @param sent contributions published (accepted by the data plane) in the window
+     * @param inFlightAtStart contributions published before the window and not yet applied or rejected at its start
+                              (they may be applied in it: applied + rejected &lt;= sent + inFlightAtStart)
      * @param backPressured publish attempts refused by back-pressure in the window
      * @param applied updates applied in the window
      * @param rejected contributions rejected in the window, by reason
@@ -122,7 +130,8 @@ public final class CoordinatorBenchmark {
      * @param receiverCpuMicrosPerContribution CPU time of the coordinator node's receiving thread per contribution
      *                                          received (applied or rejected)
      */
-    public record Result(int domains, double seconds, long sent, long backPressured, long applied,
+    public record Result(int domains, double seconds, long sent, long inFlightAtStart, long backPressured,
+                         long applied,
                          Map<RejectionReason, Long> rejected, long[] staleness, double[] latencyMillis,
                          double publishPhiMicros, double coordinatorCpuMicrosPerUpdate,
                          double receiverCpuMicrosPerContribution) {
@@ -169,14 +178,14 @@ public final class CoordinatorBenchmark {
                 VectorChecksum.of(gradient), new byte[16]);
         ContributionValidator.View view = new ContributionValidator.View(false, 0, phiLength, DataType.FLOAT,
                 Map.of(), Set.of());
-        double validate = medianMicros(seconds, () -> {
+        double validate = cpuMicros(seconds, () -> {
             if (validator.validate(frame, view).isPresent()) {
                 throw new IllegalStateException("the bench contribution is not valid");
             }
         });
         OuterOptimizer optimizer = OuterOptimizer.create(config.outer(), phiLength);
-        double step = medianMicros(seconds, () -> optimizer.step(phi, gradient, 1.0));
-        double snapshot = medianMicros(seconds, () -> {
+        double step = cpuMicros(seconds, () -> optimizer.step(phi, gradient, 1.0));
+        double snapshot = cpuMicros(seconds, () -> {
             try (INDArray copy = phi.dup()) {
                 PhiFrame.of(RUN_ID, 1, 1, Set.of(), copy);
             }
@@ -190,18 +199,32 @@ public final class CoordinatorBenchmark {
         RotatingCheckpointStore store = new RotatingCheckpointStore(dir, config.training().keepCheckpoints());
         long[] version = {0};
         Map<String, DomainResume> domains = Map.of("d0", new DomainResume(new byte[16], 1));
-        double checkpoint = medianMicros(Math.min(seconds, 0.5), () -> {
+        Runnable save = () -> {
             try {
                 store.save(new RunState(RUN_ID, ++version[0], phi, optimizer.state(), domains));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        });
+        };
+        double checkpoint = cpuMicros(Math.min(seconds, 0.5), save);
+        double[] wall = new double[5];
+        for (int i = 0; i < wall.length; i++) {
+            long t = System.nanoTime();
+            save.run();
+            wall[i] = (System.nanoTime() - t) / 1e3;
+        }
+        Arrays.sort(wall);
         deleteQuietly(dir);
         int bytes = (int) (phiLength * Float.BYTES);
-        TransportBenchmark.PerByteCosts perByte = TransportBenchmark.perByteCosts(bytes, Math.min(seconds, 0.5));
-        return new Costs(validate, step, snapshot, checkpoint, config.training().checkpointEvery(),
-                bytes / perByte.macMegabytesPerSecond(), bytes / perByte.crcMegabytesPerSecond());
+        ByteBuffer buffer = ByteBuffer.allocateDirect(bytes);
+        // C2 compiles the SIMD NH only after ~1 s of calls: warm up at least that long.
+        double mac = cpuMicros(Math.max(seconds, 1.0), TransportBenchmark.frameMac(buffer, bytes));
+        CRC32C crc = new CRC32C();
+        double crcMicros = cpuMicros(seconds, () -> {
+            crc.update(buffer.clear());
+        });
+        return new Costs(validate, step, snapshot, checkpoint, wall[wall.length / 2],
+                config.training().checkpointEvery(), mac, crcMicros);
     }
 
     /** Runs the coordinator against {@code domains} simulated domains; {@code progress} gets a line per phase. */
@@ -254,13 +277,24 @@ public final class CoordinatorBenchmark {
                 return Behaviors.<Void>empty();
             }), "bench-coordinator-" + domains, o.config().resolved());
             simulated.start();
-            progress.accept(domains + " domain(s): warming up for " + o.warmupSeconds() + " s");
+            long deadline = System.nanoTime() + FIRST_UPDATE_TIMEOUT_NS;
+            while (listener.updatesSeen() == 0) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("the coordinator applied no update within "
+                            + FIRST_UPDATE_TIMEOUT_NS / 1_000_000_000 + " s of the start of " + domains
+                            + " simulated domain(s) (" + simulated.sent() + " contributions sent)");
+                }
+                Thread.sleep(10);
+            }
+            progress.accept(domains + " domain(s): first update applied; warming up for " + o.warmupSeconds()
+                    + " s");
             Thread.sleep((long) (o.warmupSeconds() * 1000));
             ThreadCpu coordinatorCpu = ThreadCpu.of(name -> name.contains("coordinator-dispatcher"));
             ThreadCpu receiverCpu = ThreadCpu.of(name -> name.equals("metareward-data-plane-" + COORDINATOR_NODE));
             Window before = new Window(System.nanoTime(), simulated.sent(), simulated.backPressured(),
                     coordinatorCpu.nanos(), receiverCpu.nanos());
             listener.measureFrom(before.nanos());
+            long inFlight = simulated.inFlight();
             timed.reset();
             progress.accept(domains + " domain(s): measuring for " + o.seconds() + " s");
             Thread.sleep((long) (o.seconds() * 1000));
@@ -271,7 +305,7 @@ public final class CoordinatorBenchmark {
             double seconds = (after.nanos() - before.nanos()) / 1e9;
             BenchListener.Counts counts = listener.counts();
             long received = counts.applied() + counts.rejected().values().stream().mapToLong(Long::longValue).sum();
-            return new Result(domains, seconds, after.sent() - before.sent(),
+            return new Result(domains, seconds, after.sent() - before.sent(), inFlight,
                     after.backPressured() - before.backPressured(), counts.applied(), counts.rejected(),
                     counts.staleness(), counts.latencies(), timed.medianMicros(),
                     (after.coordinatorCpu() - before.coordinatorCpu()) / 1e3 / Math.max(1, counts.applied()),
@@ -305,21 +339,24 @@ public final class CoordinatorBenchmark {
                         o.mtu()));
     }
 
-    /** Median microseconds of {@code op} over about {@code seconds} (after as long a warm-up). */
-    static double medianMicros(double seconds, Runnable op) {
+    /**
+     * CPU microseconds of this process per call of {@code op} over about {@code seconds} of calls, after as long a
+     * warm-up. CPU time, not wall time: on a shared machine a thread waits for a core for longer than it computes,
+     * and ND4J's own threads are counted too.
+     */
+    static double cpuMicros(double seconds, Runnable op) {
         long warm = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() - warm < 0) {
             op.run();
         }
-        List<Long> times = new ArrayList<>();
+        long cpu = TransportBenchmark.processCpuNanos();
         long end = System.nanoTime() + (long) (seconds * 1e9);
-        while (System.nanoTime() - end < 0 || times.size() < 5) {
-            long t = System.nanoTime();
+        long calls = 0;
+        while (System.nanoTime() - end < 0 || calls < 5) {
             op.run();
-            times.add(System.nanoTime() - t);
+            calls++;
         }
-        times.sort(Comparator.naturalOrder());
-        return times.get(times.size() / 2) / 1e3;
+        return (TransportBenchmark.processCpuNanos() - cpu) / 1e3 / calls;
     }
 
     private static void deleteQuietly(Path dir) {
@@ -374,6 +411,11 @@ public final class CoordinatorBenchmark {
 
         long sent() {
             return sent.get();
+        }
+
+        /** Contributions published (or being published) and not yet applied or rejected. */
+        long inFlight() {
+            return sentAt.size();
         }
 
         long backPressured() {
@@ -447,6 +489,7 @@ public final class CoordinatorBenchmark {
         private double[] latencies = new double[1024];
         private int latencyCount;
         private long applied;
+        private volatile long updatesSeen;
         private volatile long from = Long.MAX_VALUE;
         private volatile long until = Long.MAX_VALUE;
 
@@ -461,6 +504,10 @@ public final class CoordinatorBenchmark {
             this.staleness = new long[stalenessBound + 1];
         }
 
+        long updatesSeen() {
+            return updatesSeen;
+        }
+
         void measureFrom(long nanos) {
             from = nanos;
         }
@@ -472,6 +519,7 @@ public final class CoordinatorBenchmark {
         @Override
         public synchronized void onUpdate(UpdateEvent event) {
             long now = System.nanoTime();
+            updatesSeen++;
             boolean inWindow = now - from >= 0 && now - until < 0;
             for (ContributionSummary c : event.contributions()) {
                 Optional<Long> sentAt = domains.takeSentAt(index.get(c.domain()), c.sequence());

@@ -69,6 +69,10 @@ final class BenchCoordinatorCommand implements Callable<Integer> {
             description = "Unmeasured time per N first (default: ${DEFAULT-VALUE}).")
     double warmup;
 
+    @Option(names = "--cost-seconds", paramLabel = "S", defaultValue = "0.5",
+            description = "Time spent on each of the per-update steps timed alone (default: ${DEFAULT-VALUE}).")
+    double costSeconds;
+
     @Option(names = "--compute-ms", paramLabel = "MS", defaultValue = "0",
             description = "Simulated compute time of a domain between two contributions (default: ${DEFAULT-VALUE}: "
                     + "none, the protocol's limit).")
@@ -81,6 +85,10 @@ final class BenchCoordinatorCommand implements Callable<Integer> {
     @Option(names = "--staleness-bound", paramLabel = "S",
             description = "training.staleness-bound (default: reference.conf's).")
     Integer stalenessBound;
+
+    @Option(names = "--checkpoint-every", paramLabel = "N",
+            description = "training.checkpoint-every (default: reference.conf's).")
+    Integer checkpointEvery;
 
     @Option(names = "--term-length", paramLabel = "BYTES", defaultValue = "16777216",
             description = "Term length of the publications (default: ${DEFAULT-VALUE}, as cluster.aeron.term-length).")
@@ -108,6 +116,9 @@ final class BenchCoordinatorCommand implements Callable<Integer> {
             throw new UserInputException("--seconds must be in (0, 600] and --warmup in [0, 600] but were " + seconds
                     + " and " + warmup);
         }
+        if (!(costSeconds > 0) || costSeconds > 60) {
+            throw new UserInputException("--cost-seconds must be in (0, 60] but was " + costSeconds);
+        }
         if (!(computeMillis >= 0)) {
             throw new UserInputException("--compute-ms must be 0 or more but was " + computeMillis);
         }
@@ -122,7 +133,7 @@ final class BenchCoordinatorCommand implements Callable<Integer> {
         byte[] secret = new byte[32];
         new SecureRandom().nextBytes(secret);
         LOG.info("timing the coordinator's per-update steps on phi of {} elements", length);
-        CoordinatorBenchmark.Costs costs = CoordinatorBenchmark.costs(length, config, 0.5);
+        CoordinatorBenchmark.Costs costs = CoordinatorBenchmark.costs(length, config, costSeconds);
         List<CoordinatorBenchmark.Result> results = new ArrayList<>();
         String loadBefore = SoakCommand.loadAverage();
         for (int i = 0; i < domains.size(); i++) {
@@ -154,13 +165,16 @@ final class BenchCoordinatorCommand implements Callable<Integer> {
 
     private MetarewardConfig config() {
         StringBuilder user = new StringBuilder("metareward.training.mode = \"" + mode + "\"\n");
+        if (checkpointEvery != null) {
+            user.append("metareward.training.checkpoint-every = ").append(checkpointEvery).append('\n');
+        }
         if (stalenessBound != null) {
             user.append("metareward.training.staleness-bound = ").append(stalenessBound).append('\n');
         }
         try {
             return MetarewardConfig.fromConfig(ConfigFactory.parseString(user.toString()));
         } catch (RuntimeException e) {
-            throw new UserInputException("--mode / --staleness-bound: " + e.getMessage(), e);
+            throw new UserInputException("--mode / --staleness-bound / --checkpoint-every: " + e.getMessage(), e);
         }
     }
 
@@ -226,10 +240,12 @@ final class BenchCoordinatorCommand implements Callable<Integer> {
                 config.outer().optimizer().name().toLowerCase(Locale.ROOT), config.training().checkpointEvery(),
                 computeMillis, Runtime.getRuntime().availableProcessors(), loadBefore, LocalDate.now(), seconds,
                 warmup));
-        sb.append(String.format(Locale.ROOT, "per-update steps of the coordinator, each alone (median us): "
-                        + "validate %.0f, optimizer step %.0f, phi snapshot %.0f, checkpoint %.0f (every %d: %.0f "
-                        + "per update) = %.0f us + publish; receiving one contribution: MAC %.0f + CRC32C %.0f us%n",
+        sb.append(String.format(Locale.ROOT, "per-update steps of the coordinator, each alone (process CPU us per call): "
+                        + "validate %.0f, optimizer step %.0f, phi snapshot %.0f, checkpoint %.0f (%.0f us wall with its "
+                        + "fsync; every %d: %.0f per update) = %.0f us + publish; receiving one contribution: MAC %.0f "
+                        + "+ CRC32C %.0f us%n",
                 costs.validateMicros(), costs.optimizerMicros(), costs.snapshotMicros(), costs.checkpointMicros(),
+                costs.checkpointWallMicros(),
                 costs.checkpointEvery(), costs.checkpointMicros() / costs.checkpointEvery(), costs.perUpdateMicros(),
                 costs.macMicros(), costs.crcMicros()));
         sb.append(String.format(Locale.ROOT, "%5s %10s %10s %10s %9s %-20s %8s %8s %8s %9s %9s %8s %8s%n", "N",
@@ -281,6 +297,7 @@ final class BenchCoordinatorCommand implements Callable<Integer> {
         c.put("optimizer_us", costs.optimizerMicros());
         c.put("snapshot_us", costs.snapshotMicros());
         c.put("checkpoint_us", costs.checkpointMicros());
+        c.put("checkpoint_wall_us", costs.checkpointWallMicros());
         c.put("per_update_us", costs.perUpdateMicros());
         c.put("mac_us", costs.macMicros());
         c.put("crc_us", costs.crcMicros());
@@ -291,6 +308,7 @@ final class BenchCoordinatorCommand implements Callable<Integer> {
             row.put("domains", r.domains());
             row.put("seconds", r.seconds());
             row.put("sent", r.sent());
+            row.put("in_flight_at_start", r.inFlightAtStart());
             row.put("applied", r.applied());
             row.put("rejected", r.rejectedTotal());
             Map<String, Long> reasons = new LinkedHashMap<>();

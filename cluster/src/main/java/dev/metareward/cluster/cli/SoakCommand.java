@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -139,6 +140,9 @@ final class SoakCommand implements Callable<Integer> {
             };
             AppliedUpdates updates = new AppliedUpdates(config.run().outputDir().resolve(OuterLossLog.FILE));
             OffHeapProbe probe = new OffHeapProbe();
+            AtomicBoolean stopping = new AtomicBoolean();
+            Thread onSignal = new Thread(() -> stopping.set(true), "soak-stop");
+            Runtime.getRuntime().addShutdownHook(onSignal); // Ctrl-C: the nodes stop, the soak must not resume them
             LocalCluster cluster = LocalCluster.start(config, configOptions.file, overrides, false, sink);
             // The clock starts once data and base are prepared and the nodes are started: the soak is M minutes of
             // the nodes' life, their start-up being part of the warm-up.
@@ -150,6 +154,9 @@ final class SoakCommand implements Callable<Integer> {
                     TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
                     if (System.nanoTime() - next > interval) {
                         next = System.nanoTime(); // far behind (a loaded machine): skip ticks instead of bunching
+                    }
+                    if (stopping.get()) {
+                        break;
                     }
                     if (cluster.runStatus().isPresent()) {
                         restarts.incrementAndGet();
@@ -167,6 +174,7 @@ final class SoakCommand implements Callable<Integer> {
                 }
             } finally {
                 cluster.close();
+                removeHook(onSignal);
                 synchronized (log) {
                     log.flush();
                 }
@@ -202,6 +210,14 @@ final class SoakCommand implements Callable<Integer> {
             parts.add(n.name() + " " + (n.residentBytes() < 0 ? "-" : (n.residentBytes() >> 20) + " MB"));
         }
         return String.join(", ", parts);
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the JVM is exiting anyway
+        }
     }
 
     /** The 1, 5 and 15 minute load averages (a soak shares the machine; its figures depend on them). */
