@@ -92,7 +92,7 @@ final class SoakCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, IOException {
         if (!(minutes > 0) || minutes > 7 * 24 * 60) {
             throw new UserInputException("--minutes must be in (0, 10080] but was " + minutes);
         }
@@ -169,6 +169,9 @@ final class SoakCommand implements Callable<Integer> {
                             cluster, probe);
                     samples.add(sample);
                     files.append(sample);
+                    synchronized (log) {
+                        log.flush();
+                    }
                     progress.step(String.format(Locale.ROOT, "%d updates, RSS %s", sample.updates(),
                             rssSummary(sample)));
                 }
