@@ -89,7 +89,7 @@ public final class CoordinatorBenchmark {
     }
 
     /**
-     * The coordinator's steps for one update, each timed alone on phi's size (CPU microseconds of the process per call).
+     * The coordinator's steps for one update, each timed alone on phi's size (CPU microseconds of the calling thread per call).
      *
      * @param validateMicros {@link ContributionValidator#validate}: checksum and finite check of the vector (also
      *                       paid by every rejected stale contribution: those checks come before staleness)
@@ -340,23 +340,24 @@ public final class CoordinatorBenchmark {
     }
 
     /**
-     * CPU microseconds of this process per call of {@code op} over about {@code seconds} of calls, after as long a
-     * warm-up. CPU time, not wall time: on a shared machine a thread waits for a core for longer than it computes,
-     * and ND4J's own threads are counted too.
+     * CPU microseconds of the calling thread per call of {@code op} over about {@code seconds} of calls, after as long
+     * a warm-up. CPU time, not wall time: on a shared machine a thread waits for a core for longer than it computes;
+     * the calling thread's only, so the JIT compiling in the background is not counted (phi-sized ND4J operations
+     * run on the calling thread).
      */
     static double cpuMicros(double seconds, Runnable op) {
         long warm = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() - warm < 0) {
             op.run();
         }
-        long cpu = TransportBenchmark.processCpuNanos();
+        long cpu = ThreadCpu.current();
         long end = System.nanoTime() + (long) (seconds * 1e9);
         long calls = 0;
         while (System.nanoTime() - end < 0 || calls < 5) {
             op.run();
             calls++;
         }
-        return (TransportBenchmark.processCpuNanos() - cpu) / 1e3 / calls;
+        return (ThreadCpu.current() - cpu) / 1e3 / calls;
     }
 
     private static void deleteQuietly(Path dir) {
@@ -621,6 +622,11 @@ public final class CoordinatorBenchmark {
         static ThreadCpu of(Predicate<String> name) {
             return new ThreadCpu(Thread.getAllStackTraces().keySet().stream().filter(t -> name.test(t.getName()))
                     .mapToLong(Thread::getId).toArray());
+        }
+
+        /** CPU time of the calling thread. */
+        static long current() {
+            return THREADS.getCurrentThreadCpuTime();
         }
 
         long nanos() {

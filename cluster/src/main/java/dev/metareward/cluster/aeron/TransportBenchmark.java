@@ -318,8 +318,7 @@ public final class TransportBenchmark {
         return new double[] {rate, cpu};
     }
 
-    /** CPU time of this whole process (every thread), 0 where the JVM cannot tell. */
-    static long processCpuNanos() {
+    private static long processCpuNanos() {
         if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                 instanceof com.sun.management.OperatingSystemMXBean os) {
             return os.getProcessCpuTime();

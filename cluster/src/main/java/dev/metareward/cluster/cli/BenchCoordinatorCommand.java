@@ -240,7 +240,7 @@ final class BenchCoordinatorCommand implements Callable<Integer> {
                 config.outer().optimizer().name().toLowerCase(Locale.ROOT), config.training().checkpointEvery(),
                 computeMillis, Runtime.getRuntime().availableProcessors(), loadBefore, LocalDate.now(), seconds,
                 warmup));
-        sb.append(String.format(Locale.ROOT, "per-update steps of the coordinator, each alone (process CPU us per call): "
+        sb.append(String.format(Locale.ROOT, "per-update steps of the coordinator, each alone (CPU us of the thread per call): "
                         + "validate %.0f, optimizer step %.0f, phi snapshot %.0f, checkpoint %.0f (%.0f us wall with its "
                         + "fsync; every %d: %.0f per update) = %.0f us + publish; receiving one contribution: MAC %.0f "
                         + "+ CRC32C %.0f us%n",
