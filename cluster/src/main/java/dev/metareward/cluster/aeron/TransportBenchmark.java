@@ -112,15 +112,9 @@ public final class TransportBenchmark {
     /** Measures {@link PerByteCosts} over {@code bytes} for about {@code seconds} each. */
     public static PerByteCosts perByteCosts(int bytes, double seconds) {
         ByteBuffer buffer = ByteBuffer.allocateDirect(bytes);
-        FrameMac.Keys keys = FrameMac.Keys.derive(RunSecret.of(new byte[32]));
-        NhHash nh = NhHash.create(keys.nhKey());
-        FrameMac frameMac = new FrameMac(keys, nh);
-        byte[] header = new byte[FrameHeaderFlyweight.FIXED_LENGTH + 16];
+        NhHash nh = NhHash.create(FrameMac.Keys.derive(RunSecret.of(new byte[32])).nhKey());
         // C2 compiles the SIMD NH only after ~1 s of calls (until then it runs the slow fallback): warm up longer.
-        double macRate = rate(bytes, seconds, Math.max(seconds, 2.0), () -> {
-            frameMac.begin(header, header.length);
-            frameMac.finish(buffer, 0, bytes, header, FrameHeaderFlyweight.MAC_OFFSET);
-        });
+        double macRate = rate(bytes, seconds, Math.max(seconds, 2.0), frameMac(buffer, bytes));
         javax.crypto.Mac mac = FrameMac.hmac(new byte[32]);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         double hmac = rate(bytes, seconds, () -> {
@@ -134,6 +128,17 @@ public final class TransportBenchmark {
         });
         String name = FrameMac.NAME + (nh instanceof NhHash.Scalar ? " (scalar NH)" : " (SIMD NH)");
         return new PerByteCosts(macRate, name, hmac, crcRate);
+    }
+
+    /** The frame MAC (as sender and receiver compute it) over the first {@code bytes} of {@code buffer}. */
+    static Runnable frameMac(ByteBuffer buffer, int bytes) {
+        FrameMac.Keys keys = FrameMac.Keys.derive(RunSecret.of(new byte[32]));
+        FrameMac frameMac = new FrameMac(keys, NhHash.create(keys.nhKey()));
+        byte[] header = new byte[FrameHeaderFlyweight.FIXED_LENGTH + 16];
+        return () -> {
+            frameMac.begin(header, header.length);
+            frameMac.finish(buffer, 0, bytes, header, FrameHeaderFlyweight.MAC_OFFSET);
+        };
     }
 
     private static double rate(int bytes, double seconds, Runnable op) {
@@ -256,7 +261,8 @@ public final class TransportBenchmark {
                         o.mtu()));
     }
 
-    private static INDArray vector(long elements) {
+    /** A FLOAT vector of {@code elements} standard normal values (seeded). */
+    static INDArray vector(long elements) {
         float[] values = new float[(int) elements];
         SplittableRandom random = new SplittableRandom(7);
         for (int i = 0; i < values.length; i++) {
@@ -352,7 +358,8 @@ public final class TransportBenchmark {
         return sent / seconds;
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition, String what) {
+    /** Waits up to 10 s for {@code condition}, sleeping 1 ms between checks. */
+    static void waitFor(java.util.function.BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {

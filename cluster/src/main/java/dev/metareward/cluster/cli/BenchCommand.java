@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
  * JSON object with the same figures for scripts and CI.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        subcommands = BenchTransportCommand.class,
+        subcommands = {BenchTransportCommand.class, BenchCoordinatorCommand.class, BenchScalingCommand.class},
         description = {
             "Time a fixed workload of MATH.md (\"Bench workload\") in float32: median seconds per meta step (D inner "
                     + "steps + exact hypergradient) and per inner step, tokens/s, achieved GFLOP/s of the inner step "

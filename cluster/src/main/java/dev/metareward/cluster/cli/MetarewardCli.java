@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
 /** Entry point of {@code bin/metareward}. */
 @Command(name = "metareward", mixinStandardHelpOptions = true, version = "metareward 0.1.0",
         description = "Meta-learns a reward model that generalises to unseen preference domains.",
-        subcommands = {ConfigCommand.class, TrainCommand.class, ExperimentCommand.class, NodeCommand.class, LaunchLocalCommand.class,
-            GenDataCommand.class, DataStatsCommand.class, BenchCommand.class, GenCertsCommand.class,
+        subcommands = {ConfigCommand.class, TrainCommand.class, ExperimentCommand.class, NodeCommand.class,
+            LaunchLocalCommand.class, GenDataCommand.class, DataStatsCommand.class, BenchCommand.class,
+            SoakCommand.class, GenCertsCommand.class,
             CommandLine.HelpCommand.class})
 public final class MetarewardCli implements Runnable {
 
