@@ -8,7 +8,6 @@ import dev.metareward.actors.coordinator.ContributionValidator;
 import dev.metareward.actors.coordinator.CoordinatorListener;
 import dev.metareward.actors.coordinator.CoordinatorSettings;
 import dev.metareward.actors.coordinator.CoordinatorStart;
-import dev.metareward.actors.coordinator.RejectionReason;
 import dev.metareward.actors.coordinator.RewardCoordinator;
 import dev.metareward.actors.transport.ContributionFrame;
 import dev.metareward.actors.transport.PhiFrame;
@@ -18,7 +17,10 @@ import dev.metareward.actors.transport.VectorChecksum;
 import dev.metareward.cluster.aeron.AeronTransportSettings.Node;
 import dev.metareward.config.AeronSettings;
 import dev.metareward.config.MetarewardConfig;
+import dev.metareward.metrics.RejectReason;
+import dev.metareward.metrics.TrainerMeters;
 import dev.metareward.tensors.bilevel.OuterOptimizer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -132,7 +134,7 @@ public final class CoordinatorBenchmark {
      */
     public record Result(int domains, double seconds, long sent, long inFlightAtStart, long backPressured,
                          long applied,
-                         Map<RejectionReason, Long> rejected, long[] staleness, double[] latencyMillis,
+                         Map<RejectReason, Long> rejected, long[] staleness, double[] latencyMillis,
                          double publishPhiMicros, double coordinatorCpuMicrosPerUpdate,
                          double receiverCpuMicrosPerContribution) {
 
@@ -273,7 +275,8 @@ public final class CoordinatorBenchmark {
                     return Behaviors.same();
                 }), "events");
                 context.spawn(RewardCoordinator.create(settings, start.initial(), start.optimizer(), timed, store,
-                        listener, events), "coordinator", RewardCoordinator.dispatcher());
+                        listener, new TrainerMeters(new SimpleMeterRegistry()), events), "coordinator",
+                        RewardCoordinator.dispatcher());
                 return Behaviors.<Void>empty();
             }), "bench-coordinator-" + domains, o.config().resolved());
             simulated.start();
@@ -486,7 +489,7 @@ public final class CoordinatorBenchmark {
         private final Map<String, Integer> index = new HashMap<>();
         private final SimulatedDomains domains;
         private final long[] staleness;
-        private final Map<RejectionReason, Long> rejected = new EnumMap<>(RejectionReason.class);
+        private final Map<RejectReason, Long> rejected = new EnumMap<>(RejectReason.class);
         private double[] latencies = new double[1024];
         private int latencyCount;
         private long applied;
@@ -494,7 +497,7 @@ public final class CoordinatorBenchmark {
         private volatile long from = Long.MAX_VALUE;
         private volatile long until = Long.MAX_VALUE;
 
-        record Counts(long applied, Map<RejectionReason, Long> rejected, long[] staleness, double[] latencies) {
+        record Counts(long applied, Map<RejectReason, Long> rejected, long[] staleness, double[] latencies) {
         }
 
         BenchListener(List<String> names, SimulatedDomains domains, int stalenessBound) {

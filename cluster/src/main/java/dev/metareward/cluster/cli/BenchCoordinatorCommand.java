@@ -3,7 +3,7 @@ package dev.metareward.cluster.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
-import dev.metareward.actors.coordinator.RejectionReason;
+import dev.metareward.metrics.RejectReason;
 import dev.metareward.cluster.aeron.CoordinatorBenchmark;
 import dev.metareward.cluster.aeron.RunSecret;
 import dev.metareward.config.MetarewardConfig;
@@ -213,10 +213,10 @@ final class BenchCoordinatorCommand implements Callable<Integer> {
                         + "(%.0f us per contribution: MAC %.0f + CRC32C %.0f + copy)", 100 * r.receiverBusy(),
                         r.receiverCpuMicrosPerContribution(), costs.macMicros(), costs.crcMicros()));
             }
-            if (received > 0 && r.rejected().getOrDefault(RejectionReason.TOO_STALE, 0L) > received / 2) {
+            if (received > 0 && r.rejected().getOrDefault(RejectReason.TOO_STALE, 0L) > received / 2) {
                 reasons.add(String.format(Locale.ROOT, "%.0f%% of the contributions arrive more than S = %d "
                         + "versions stale and are rejected, each after its checksum and finite check",
-                        100 * r.rejected().getOrDefault(RejectionReason.TOO_STALE, 0L) / received,
+                        100 * r.rejected().getOrDefault(RejectReason.TOO_STALE, 0L) / received,
                         stalenessBound));
             }
             if (reasons.isEmpty()) {

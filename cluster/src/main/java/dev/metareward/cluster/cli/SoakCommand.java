@@ -84,8 +84,8 @@ final class SoakCommand implements Callable<Integer> {
 
     @Option(names = "--metrics", paramLabel = "NODE=URL",
             description = "A node's Prometheus endpoint (e.g. coord=http://127.0.0.1:9400/metrics), repeatable; its "
-                    + "ND4J off-heap gauge (" + OffHeapProbe.OFF_HEAP_SERIES + ") is sampled. Nodes "
-                    + "without one show n/a.")
+                    + "ND4J off-heap gauge (JavaCPP total bytes, docs/METRICS.md) is sampled. Nodes without one "
+                    + "show n/a.")
     Map<String, URI> metrics = new LinkedHashMap<>();
 
     @Spec
