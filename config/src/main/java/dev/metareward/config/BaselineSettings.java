@@ -16,7 +16,7 @@ public record BaselineSettings(int selectEvery, OuterSettings rewardModel, Outer
 
     static BaselineSettings read(SettingsReader r) {
         SettingsReader dpo = r.child("dpo");
-        return new BaselineSettings(r.intAtLeast("select-every", 0), OuterSettings.read(r.child("reward-model")),
-                OuterSettings.read(dpo), dpo.positive("beta"), OuterSettings.read(r.child("hpl")));
+        return new BaselineSettings(r.intAtLeast("select-every", 0), OuterSettings.readBudget(r.child("reward-model")),
+                OuterSettings.readBudget(dpo), dpo.positive("beta"), OuterSettings.readBudget(r.child("hpl")));
     }
 }

@@ -33,7 +33,8 @@ public record ExperimentSettings(Protocol protocol, List<String> domains, List<L
      * ({@code tensors/.../experiment/Methods}). A new method (a baseline) adds its name here and its implementation
      * there.
      */
-    public static final List<String> KNOWN_METHODS = List.of("sft", "meta-test-initial-phi", "meta-test-learned-phi");
+    public static final List<String> KNOWN_METHODS = List.of("sft", "meta-test-initial-phi", "meta-test-learned-phi",
+            "meta-test-true-reward", "sft-continued", "rm-mt-rwr-tr", "rm-mt-rwr-tr-te", "dpo", "hpl");
 
     /** The method whose rows the beta sweep repeats. */
     public static final String LEARNED_PHI = "meta-test-learned-phi";

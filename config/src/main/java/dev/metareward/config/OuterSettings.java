@@ -25,12 +25,18 @@ public record OuterSettings(int steps, int batch, Optimizer optimizer, double le
         return new OuterSettings(steps, batch, optimizer, learningRate, clipNorm, normalisation);
     }
 
+    /** The {@code outer} block: an optimizer budget and the outer loss's normalisation. */
     static OuterSettings read(SettingsReader r) {
-        String opt = r.oneOf("optimizer", Set.of("sgd", "adam"));
         String normalisation = r.oneOf("loss-normalisation", Set.of("sum", "length"));
+        return readBudget(r).withLossNormalisation(
+                "length".equals(normalisation) ? LossNormalisation.LENGTH : LossNormalisation.SUM);
+    }
+
+    /** An optimizer budget alone (steps, batch, optimizer, learning rate, clip), as the baselines' blocks hold it. */
+    static OuterSettings readBudget(SettingsReader r) {
+        String opt = r.oneOf("optimizer", Set.of("sgd", "adam"));
         return new OuterSettings(r.intAtLeast("steps", 0), r.intAtLeast("batch", 1),
                 "sgd".equals(opt) ? Optimizer.SGD : Optimizer.ADAM, r.positive("learning-rate"),
-                r.nonNegative("clip-norm"),
-                "length".equals(normalisation) ? LossNormalisation.LENGTH : LossNormalisation.SUM);
+                r.nonNegative("clip-norm"));
     }
 }

@@ -61,8 +61,7 @@ public final class LocalComponents {
      * SFT sample, in place of r_phi; empty for a user's data, which has no known reward (no ceiling row then).
      */
     public Optional<InnerReward> ceilingReward() {
-        return Judges.groundTruth(config, data, config.data().dir())
-                .map(truth -> new TextScorerReward(batcher.tokenizer(), truth::score));
+        return TextScorerReward.groundTruth(config, data, batcher.tokenizer());
     }
 
     /** phi at version 0, derived from the run seed. */

@@ -8,6 +8,7 @@ import dev.metareward.tensors.judge.Judge;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
 import dev.metareward.tensors.pipeline.PhaseListener;
+import dev.metareward.tensors.pipeline.TextScorerReward;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -39,9 +40,11 @@ public record FoldContext(MetarewardConfig config, Fold fold, MultiDomainData da
         return model.reward().initialParameters(SplitMix64.derive(seed(), "phi-init"));
     }
 
-    /** Fine-tuning and scoring on this context's model with this fold's settings (Algorithm 2, PL accuracy...). */
+    /** Fine-tuning and scoring on this context's model with this fold's settings (Algorithm 2, PL accuracy...),
+     * with the ceiling reward where the data has a known one. */
     public HeldOutEvaluation evaluation() {
-        return new HeldOutEvaluation(config, model.policy(), model.reward(), batcher, judge);
+        return new HeldOutEvaluation(config, model.policy(), model.reward(), batcher, judge,
+                TextScorerReward.groundTruth(config, data, batcher.tokenizer()));
     }
 
     /** A fresh model whose base is a copy of the warm-started one, for methods that train the base. */

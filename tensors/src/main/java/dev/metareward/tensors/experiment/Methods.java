@@ -1,6 +1,7 @@
 package dev.metareward.tensors.experiment;
 
 import dev.metareward.config.ExperimentSettings;
+import dev.metareward.tensors.baselines.BaselineResult;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -21,6 +22,12 @@ public final class Methods {
         register("sft", "SFT", SftMethod::new);
         register("meta-test-initial-phi", "meta-test, initial phi", PhiMetaTestMethod::initialPhi);
         register(ExperimentSettings.LEARNED_PHI, "meta-test, learned phi", PhiMetaTestMethod::learnedPhi);
+        register("meta-test-true-reward", "meta-test, true reward (ceiling)", BaselineMethods::trueReward);
+        register("sft-continued", BaselineResult.SFT_CONTINUED, BaselineMethods::sftContinued);
+        register("rm-mt-rwr-tr", BaselineResult.RM_MT_RWR_TR, () -> BaselineMethods.rewardModelThenRwr(false));
+        register("rm-mt-rwr-tr-te", BaselineResult.RM_MT_RWR_TR_TE, () -> BaselineMethods.rewardModelThenRwr(true));
+        register("dpo", BaselineResult.DPO, BaselineMethods::dpo);
+        register("hpl", BaselineResult.HPL_TR, BaselineMethods::hpl);
     }
 
     private Methods() {

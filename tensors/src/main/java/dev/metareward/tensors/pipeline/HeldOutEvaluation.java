@@ -131,13 +131,26 @@ public final class HeldOutEvaluation {
      * between steps, so running it in pieces on one sampler gives the same final theta as one run.
      */
     public INDArray fineTune(DomainData domain, INDArray phi, int steps, int every, ThetaObserver atStep) {
+        return fineTune(tester, domain, phi, steps, every, atStep);
+    }
+
+    /**
+     * The ceiling row's fine-tuning, in pieces as {@link #fineTune(DomainData, INDArray, int, int, ThetaObserver)}
+     * (the same batches), with the ceiling reward in place of r_phi; empty when this evaluation has no ceiling reward.
+     */
+    public Optional<INDArray> fineTuneWithCeiling(DomainData domain, int steps, int every, ThetaObserver atStep) {
+        return ceilingTester.map(with -> fineTune(with, domain, null, steps, every, atStep));
+    }
+
+    private INDArray fineTune(MetaTester with, DomainData domain, INDArray phi, int steps, int every,
+                              ThetaObserver atStep) {
         DomainSampler sampler = DomainSampler.overTrainSplit(domain, batcher,
                 SplitMix64.derive(config.run().seed(), "meta-test", domain.domain()));
         INDArray theta = policy.initialParameters();
         atStep.observe(0, theta);
         for (int done = 0; done < steps; ) {
             int chunk = Math.min(every, steps - done);
-            theta = tester.fineTune(phi, theta, sampler, chunk).finalTheta();
+            theta = with.fineTune(phi, theta, sampler, chunk).finalTheta();
             done += chunk;
             atStep.observe(done, theta);
         }

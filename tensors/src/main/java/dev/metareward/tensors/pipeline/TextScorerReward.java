@@ -1,8 +1,12 @@
 package dev.metareward.tensors.pipeline;
 
+import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.bilevel.InnerReward;
+import dev.metareward.tensors.data.MultiDomainData;
 import dev.metareward.tensors.data.TokenBatch;
 import dev.metareward.tensors.data.Tokenizer;
+import dev.metareward.tensors.judge.Judges;
+import java.util.Optional;
 import java.util.function.ToDoubleBiFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -18,6 +22,15 @@ public final class TextScorerReward implements InnerReward {
 
     private final Tokenizer tokenizer;
     private final ToDoubleBiFunction<String, String> scorer;
+
+    /**
+     * The known reward of the built-in data set in {@code data.dir} as an inner reward (the ceiling row's), or empty
+     * for a user's data, which has no known reward.
+     */
+    public static Optional<InnerReward> groundTruth(MetarewardConfig config, MultiDomainData data, Tokenizer tokenizer) {
+        return Judges.groundTruth(config, data, config.data().dir())
+                .map(truth -> new TextScorerReward(tokenizer, truth::score));
+    }
 
     /** {@code scorer} maps (prompt, response) to a reward. */
     public TextScorerReward(Tokenizer tokenizer, ToDoubleBiFunction<String, String> scorer) {
