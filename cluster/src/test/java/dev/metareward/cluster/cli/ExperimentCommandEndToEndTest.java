@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.metareward.cluster.testing.TinyRun;
+import dev.metareward.config.ExperimentSettings;
 import dev.metareward.tensors.experiment.Outcome;
 import dev.metareward.tensors.experiment.ResultSet;
 import dev.metareward.tensors.experiment.report.ExperimentReport;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code metareward experiment} end to end on a tiny model and budget: leave-one-domain-out over three built-in
- * domains, two seeds, every method and a beta sweep; the report folder; a second run that reads the finished cells
+ * domains, two seeds, every method (the baselines and the ceiling row included) and a beta sweep; the report folder; a second run that reads the finished cells
  * back instead of computing them; the report of a partly finished grid; and a config naming an unknown method.
  */
 class ExperimentCommandEndToEndTest {
@@ -33,7 +34,8 @@ class ExperimentCommandEndToEndTest {
         List<String> settings = new ArrayList<>(List.of("outer.steps=2", "training.evaluate-every=1",
                 "meta-test.temperatures=[0.5, 1.0]", "experiment.seeds=[1, 2]", "experiment.curve-every=1",
                 "experiment.beta-sweep=[0.5, 1.0]", "experiment.domains=[books, dvd, kitchen]",
-                "data.builtin.domains=[books, dvd, kitchen]",
+                "data.builtin.domains=[books, dvd, kitchen]", "baselines.reward-model.steps=2",
+                "baselines.dpo.steps=2", "baselines.hpl.steps=2", "baselines.select-every=1",
                 "experiment.output-dir=\"" + tmp.resolve("report") + "\""));
         settings.addAll(List.of(more));
         args.addAll(TinyRun.overrides(tmp.resolve("data"), tmp.resolve("run"), settings.toArray(String[]::new)));
@@ -52,8 +54,10 @@ class ExperimentCommandEndToEndTest {
                     file + " missing\n" + run.err());
         }
         ResultSet results = ResultSet.readJson(report.resolve(ExperimentReport.JSON));
-        // 3 folds x 2 seeds x (3 methods + the sweep's beta 0.5; beta 1.0 is the main row) x 1 held-out domain
-        assertEquals(3 * 2 * 4, results.outcomes().size());
+        // 3 folds x 2 seeds x (9 methods + the sweep's beta 0.5; beta 1.0 is the main row) x 1 held-out domain
+        assertEquals(3 * 2 * 10, results.outcomes().size());
+        assertEquals(Set.copyOf(ExperimentSettings.KNOWN_METHODS),
+                results.outcomes().stream().map(Outcome::method).collect(Collectors.toSet()));
         for (Outcome o : results.outcomes()) {
             assertEquals(o.fold(), o.domain(), "leave-one-domain-out holds out the fold's own domain");
             assertTrue(o.plAccuracy() >= 0 && o.plAccuracy() <= 1, o.toString());
@@ -72,6 +76,7 @@ class ExperimentCommandEndToEndTest {
         }
         String table = Files.readString(report.resolve(ExperimentReport.TABLE));
         for (String expected : List.of("| SFT |", "| meta-test, initial phi |", "| meta-test, learned phi |",
+                "| meta-test, true reward (ceiling) |", "| DPO |", "| RM-MT + RWR (TR+TE) |",
                 "| books |", "| dvd |", "| kitchen |", "| mean |", "beta = 0.5")) {
             assertTrue(table.contains(expected), expected + " not in\n" + table);
         }
@@ -97,9 +102,9 @@ class ExperimentCommandEndToEndTest {
         assertEquals(0, partial.exitCode(), partial.err());
         ResultSet fromCells = ResultSet.readJson(report.resolve(ExperimentReport.JSON));
         assertEquals(results.outcomes().size() - 1, fromCells.outcomes().size());
-        assertEquals(23, ((Number) fromCells.provenance().get("cells_finished")).intValue());
+        assertEquals(59, ((Number) fromCells.provenance().get("cells_finished")).intValue());
         String partialTable = Files.readString(report.resolve(ExperimentReport.TABLE));
-        assertTrue(partialTable.contains("| SFT |") && partialTable.contains("Partial: 23 of 24 cells"), partialTable);
+        assertTrue(partialTable.contains("| SFT |") && partialTable.contains("Partial: 59 of 60 cells"), partialTable);
     }
 
     @Test
