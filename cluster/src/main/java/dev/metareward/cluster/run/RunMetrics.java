@@ -30,6 +30,10 @@ public final class RunMetrics {
     public static NodeMetrics start(MetricsSettings settings, String runId, String node) {
         NodeMetrics metrics = NodeMetrics.create(settings, runId, node);
         TrainerMeters meters = metrics.meters();
+        // Initialise JavaCPP's Pointer (it loads its native library) on this thread, before any scrape can: left to
+        // the first scrape, that class initialisation raced ND4J's own native loading on the main thread, and a
+        // node hung for good right after its endpoint came up (seen in the compose cluster and the dashboard test).
+        Pointer.physicalBytes();
         // physicalBytes() reads the resident set of the whole process (heap included) from the OS: a leak of
         // native memory shows there first; totalBytes() is what JavaCPP itself allocated (ND4J's data buffers).
         meters.registerGauge(MeterCatalogue.JAVACPP_PHYSICAL_BYTES, Pointer::physicalBytes);
