@@ -21,9 +21,11 @@ import java.util.Set;
  * @param betaSweep inner.beta values for extra rows of the learned phi (Figure 4); empty = no sweep
  * @param curveEvery meta-test steps between two points of the held-out accuracy curve (Figure 2)
  * @param outputDir the report folder (results, plots, cached warm starts and finished cells)
+ * @param parallelSeeds how many seeds run at the same time, each on its own model (threads of this process)
  */
 public record ExperimentSettings(Protocol protocol, List<String> domains, List<List<String>> groups, List<Long> seeds,
-                                 List<String> methods, List<Double> betaSweep, int curveEvery, Path outputDir) {
+                                 List<String> methods, List<Double> betaSweep, int curveEvery, Path outputDir,
+                                 int parallelSeeds) {
 
     /** How held-out domains are chosen. */
     public enum Protocol { LEAVE_ONE_DOMAIN_OUT, K_FOLD }
@@ -101,7 +103,7 @@ public record ExperimentSettings(Protocol protocol, List<String> domains, List<L
             r.problem("beta-sweep", "sweeps the rows of \"" + LEARNED_PHI + "\", which is not among methods " + methods);
         }
         return new ExperimentSettings(protocol, domains, groups, seeds, methods, betas, r.intAtLeast("curve-every", 1),
-                Path.of(r.string("output-dir")));
+                Path.of(r.string("output-dir")), r.intAtLeast("parallel-seeds", 1));
     }
 
     private static void requireDistinct(SettingsReader r, String name, List<?> values) {

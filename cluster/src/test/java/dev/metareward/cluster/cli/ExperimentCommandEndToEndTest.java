@@ -108,6 +108,30 @@ class ExperimentCommandEndToEndTest {
     }
 
     @Test
+    void shouldComputeTheSameCellsWithSeedsOnParallelThreads() throws IOException {
+        List<List<Outcome>> byMode = new ArrayList<>();
+        for (int parallel : new int[] {1, 2}) {
+            Path out = tmp.resolve("parallel-" + parallel);
+            CliRun run = CliRun.of(args("experiment.methods=[\"sft\", \"meta-test-learned-phi\"]",
+                    "experiment.beta-sweep=[]", "experiment.parallel-seeds=" + parallel,
+                    "experiment.output-dir=\"" + out + "\""));
+            assertEquals(0, run.exitCode(), run.err());
+            byMode.add(ResultSet.readJson(out.resolve(ExperimentReport.JSON)).outcomes());
+        }
+        // 3 folds x 2 seeds x 2 methods, in the grid's order (seed, fold, method) whichever seed finished first
+        assertEquals(12, byMode.get(1).size());
+        assertEquals(byMode.get(0).stream().map(o -> o.method() + "/" + o.fold() + "/" + o.seed()).toList(),
+                byMode.get(1).stream().map(o -> o.method() + "/" + o.fold() + "/" + o.seed()).toList());
+        assertEquals(byMode.get(0).stream().map(Outcome::plAccuracy).toList(),
+                byMode.get(1).stream().map(Outcome::plAccuracy).toList());
+        // float32 sums in ND4J's native ops may fold in another order under contention: equal to 1e-6 relative
+        for (int i = 0; i < byMode.get(0).size(); i++) {
+            double sequential = byMode.get(0).get(i).lmLoss();
+            assertEquals(sequential, byMode.get(1).get(i).lmLoss(), 1e-6 * sequential, "LM loss of outcome " + i);
+        }
+    }
+
+    @Test
     void shouldRefuseAnUnknownMethodNamingTheSetting() {
         CliRun run = CliRun.of(args("experiment.methods=[\"sft\", \"magic\"]"));
         assertEquals(2, run.exitCode(), run.err());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.metareward.config.ExperimentSettings;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.checkpoint.AtomicFiles;
+import dev.metareward.tensors.data.DataSets;
 import dev.metareward.tensors.data.DomainData;
 import dev.metareward.tensors.judge.Judge;
 import dev.metareward.tensors.judge.Judges;
@@ -20,13 +21,20 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the grid of {@code experiment}: for each seed, the warm-started base (shared by every fold and method of
- * that seed: it trains on SFT data only, which every method may use); for each fold and method (and beta of the
+ * Runs the grid of {@code experiment}: for each seed (several at once with {@code experiment.parallel-seeds}), the
+ * warm-started base (shared by every fold and method of that seed: it trains on SFT data only, which every method
+ * may use); for each fold and method (and beta of the
  * sweep), {@link HeldOutMethod#prepare} once, then the policy of each held-out domain and its scores. A finished
  * (method, fold, seed) cell is saved under {@code <output-dir>/cells/}, keyed by a fingerprint of its settings, so a
  * rerun of an interrupted experiment skips what is done.
@@ -103,31 +111,51 @@ public final class ExperimentRunner {
         return cells;
     }
 
-    /** Runs every cell that is not finished yet (reading finished ones back) and returns all outcomes. */
+    /**
+     * Runs every cell that is not finished yet (reading finished ones back) and returns all outcomes, in the order
+     * of {@link #cells()}. Seeds run {@code experiment.parallel-seeds} at a time, each on its own thread with its own
+     * warm-started model and judge; a seed's cells run in order on its thread.
+     */
     public ResultSet run() {
         long started = System.nanoTime();
         List<Cell> cells = cells();
         LOG.info("experiment: folds {} x seeds {} x {} row(s) = {} cells", Fold.of(config.experiment(), config.data())
                         .stream().map(Fold::name).toList(), config.experiment().seeds(), variants(config).size(),
                 cells.size());
+        Map<Long, List<Cell>> bySeed = new LinkedHashMap<>();
+        cells.forEach(cell -> bySeed.computeIfAbsent(cell.seed(), s -> new ArrayList<>()).add(cell));
+        // Generated (if missing) once here: seeds on parallel threads would otherwise race to write the files.
+        String dataFingerprint = Fingerprints.ofData(DataSets.loadOrGenerate(cells.get(0).config()));
+        AtomicInteger done = new AtomicInteger();
+        List<Callable<List<Outcome>>> seeds = new ArrayList<>();
+        for (List<Cell> seedCells : bySeed.values()) {
+            seeds.add(() -> runSeed(seedCells, done, cells.size()));
+        }
+        List<Outcome> outcomes = new ArrayList<>();
+        for (List<Outcome> seedOutcomes : invokeAll(seeds, config.experiment().parallelSeeds())) {
+            outcomes.addAll(seedOutcomes);
+        }
+        Map<String, Object> provenance = provenance(cells.size(), cells.size());
+        provenance.put("data_sha256", dataFingerprint);
+        provenance.put("wall_seconds", (System.nanoTime() - started) / 1e9);
+        return new ResultSet(provenance, outcomes);
+    }
+
+    /** One seed's cells in order; the seed's warm start and judge are prepared at its first unfinished cell. */
+    private List<Outcome> runSeed(List<Cell> seedCells, AtomicInteger done, int total) {
         List<Outcome> outcomes = new ArrayList<>();
         WarmStartedModel prepared = null;
         Judge judge = null;
-        long preparedSeed = 0;
-        String dataFingerprint = "";
-        int done = 0;
-        for (Cell cell : cells) {
+        for (Cell cell : seedCells) {
             List<Outcome> result = Files.isRegularFile(cell.file()) ? readCell(cell.file()) : null;
             if (result == null) {
-                if (prepared == null || preparedSeed != cell.seed()) {
+                if (prepared == null) {
                     // The warm start of this seed, shared by all its folds and rows (loaded from base/ when cached).
                     prepared = WarmStartedModel.prepare(cell.config(), listener.phases());
-                    preparedSeed = cell.seed();
                     WarmStartedModel base = prepared;
                     // judge.kind decides; the Bradley-Terry judge trains a copy of the model, never the shared one.
                     judge = Judges.create(cell.config(), base.data(), () -> base.model().copyWithSameBase().reward(),
                             base.batcher());
-                    dataFingerprint = Fingerprints.ofData(prepared.data());
                 }
                 FoldContext context = new FoldContext(cell.config(), cell.fold(), prepared.data(), prepared.batcher(),
                         prepared.model(), judge, listener.phases());
@@ -138,15 +166,54 @@ public final class ExperimentRunner {
                         cell.seed(), cell.file());
             }
             outcomes.addAll(result);
-            done++;
-            listener.onCell(done, cells.size(), String.format("%s, fold %s, seed %d: PL accuracy %s",
-                    cell.variant().label(), cell.fold().name(), cell.seed(),
-                    result.stream().map(o -> String.format("%.3f", o.plAccuracy())).toList()));
+            String message = String.format("%s, fold %s, seed %d: PL accuracy %s", cell.variant().label(),
+                    cell.fold().name(), cell.seed(), result.stream().map(o -> String.format("%.3f", o.plAccuracy()))
+                            .toList());
+            synchronized (listener) {
+                listener.onCell(done.incrementAndGet(), total, message);
+            }
         }
-        Map<String, Object> provenance = provenance(cells.size(), cells.size());
-        provenance.put("data_sha256", dataFingerprint);
-        provenance.put("wall_seconds", (System.nanoTime() - started) / 1e9);
-        return new ResultSet(provenance, outcomes);
+        return outcomes;
+    }
+
+    /** Runs {@code tasks} on {@code threads} threads and returns their results in order; the first failure wins. */
+    private static <T> List<T> invokeAll(List<Callable<T>> tasks, int threads) {
+        if (threads <= 1 || tasks.size() <= 1) {
+            List<T> results = new ArrayList<>();
+            for (Callable<T> task : tasks) {
+                results.add(call(task));
+            }
+            return results;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, tasks.size()));
+        try {
+            List<Future<T>> futures = new ArrayList<>();
+            tasks.forEach(task -> futures.add(pool.submit(task)));
+            List<T> results = new ArrayList<>();
+            for (Future<T> future : futures) {
+                results.add(future.get());
+            }
+            return results;
+        } catch (ExecutionException ex) {
+            pool.shutdownNow();
+            throw ex.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(ex.getCause());
+        } catch (InterruptedException ex) {
+            pool.shutdownNow();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the seeds", ex);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static <T> T call(Callable<T> task) {
+        try {
+            return task.call();
+        } catch (RuntimeException ex) {
+            throw ex;
+        } catch (Exception ex) {
+            throw new IllegalStateException(ex);
+        }
     }
 
     /**

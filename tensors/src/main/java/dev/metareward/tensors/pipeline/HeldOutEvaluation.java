@@ -120,9 +120,7 @@ public final class HeldOutEvaluation {
     }
 
     private INDArray fineTune(MetaTester with, DomainData domain, INDArray phi, int steps) {
-        DomainSampler sampler = DomainSampler.overTrainSplit(domain, batcher,
-                SplitMix64.derive(config.run().seed(), "meta-test", domain.domain()));
-        return with.fineTune(phi, sampler, steps).finalTheta();
+        return fineTune(with, domain, phi, steps, Math.max(1, steps), (step, theta) -> { });
     }
 
     /**
