@@ -1,9 +1,11 @@
 package dev.metareward.tensors.experiment.report;
 
+import dev.metareward.config.ExperimentSettings;
 import dev.metareward.tensors.eval.Statistics.Interval;
 import dev.metareward.tensors.experiment.Outcome;
 import dev.metareward.tensors.experiment.ResultSet;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,7 +17,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * The Markdown tables of an experiment ({@code table3.md}): the paper's Table 3 (held-out PL accuracy, methods x
  * held-out domains plus a mean column), then the held-out LM loss, the judge's reward of generations by
- * temperature, the win rate, and the beta sweep when there is one. Every cell is "mean ± half-width" of a 95%
+ * temperature, the win rate, the learned phi's paired differences to every other row, and the beta sweep when there
+ * is one. Every cell is "mean ± half-width" of a 95%
  * Student-t interval over seeds (a domain's column) or over seeds and held-out domains (the mean column); the best
  * mean of each column is in bold.
  */
@@ -66,11 +69,54 @@ public final class Table3 {
         }
         md.append("\n## Win rate of generations against the chosen answers (all temperatures, higher is better)\n\n");
         md.append(table(main, Outcome::label, byDomain, Outcome::winRate, true));
+        md.append(pairedDifferences(main));
         if (!sweep.isEmpty()) {
             md.append("\n## Beta sweep (Figure 4): held-out PL accuracy of the learned phi by inner.beta\n\n");
             md.append(table(sweep, o -> "beta = " + o.beta(), byDomain, Outcome::plAccuracy, true));
         }
         return md.toString();
+    }
+
+    /**
+     * The learned phi against every other row on the same (fold, seed, held-out domain): the mean paired difference
+     * with its 95% t-interval and how often the learned phi is ahead. Pairing removes what the two rows share (the
+     * warm start of the seed, the domain's difficulty), so this interval is the one that says whether a gain is
+     * noise; empty without learned-phi rows.
+     */
+    static String pairedDifferences(List<Outcome> main) {
+        Map<String, Outcome> learned = new LinkedHashMap<>();
+        main.stream().filter(o -> o.method().equals(ExperimentSettings.LEARNED_PHI))
+                .forEach(o -> learned.put(pairKey(o), o));
+        if (learned.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("\n## Learned phi minus each row, paired by fold, seed and held-out "
+                + "domain (mean ± 95% t-interval; ahead = pairs where the learned phi is better)\n\n");
+        md.append("| row | PL accuracy | ahead | LM loss | ahead |\n|---|---|---|---|---|\n");
+        for (String label : distinct(main, Outcome::label)) {
+            List<Outcome[]> pairs = main.stream().filter(o -> o.label().equals(label)
+                            && !o.method().equals(ExperimentSettings.LEARNED_PHI) && learned.containsKey(pairKey(o)))
+                    .map(o -> new Outcome[] {learned.get(pairKey(o)), o}).toList();
+            if (pairs.isEmpty()) {
+                continue;
+            }
+            double[] accuracy = pairs.stream().mapToDouble(p -> p[0].plAccuracy() - p[1].plAccuracy()).toArray();
+            double[] lmLoss = pairs.stream().mapToDouble(p -> p[0].lmLoss() - p[1].lmLoss()).toArray();
+            md.append(String.format(Locale.ROOT, "| %s | %s | %d/%d | %s | %d/%d |%n", label,
+                    formatSigned(Interval.of(accuracy)), Arrays.stream(accuracy).filter(d -> d > 0).count(),
+                    pairs.size(), formatSigned(Interval.of(lmLoss)), Arrays.stream(lmLoss).filter(d -> d < 0).count(),
+                    pairs.size()));
+        }
+        return md.toString();
+    }
+
+    private static String pairKey(Outcome o) {
+        return o.fold() + "\u0000" + o.seed() + "\u0000" + o.domain();
+    }
+
+    private static String formatSigned(Interval interval) {
+        String text = format(interval);
+        return Double.isNaN(interval.mean()) || interval.mean() < 0 ? text : "+" + text;
     }
 
     /** The learned-phi rows at every beta (the main row at its own beta included) when the grid has a sweep. */
