@@ -2,17 +2,16 @@ package dev.metareward.cluster.run;
 
 import dev.metareward.tensors.bilevel.DomainMetaStep;
 import dev.metareward.tensors.report.OuterStepDiagnostics;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,39 +34,39 @@ public final class OuterDiagnosticsLog implements AutoCloseable {
     private final int domains;
     private final Map<Long, List<DomainMetaStep.Result>> pending = new HashMap<>();
     private final List<OuterStepDiagnostics> steps = new ArrayList<>();
-    private final Path file;
-    private BufferedWriter writer;
+    /** Empty for a log without a file. */
+    private final Optional<AppendOnlyTsv> writer;
 
-    private OuterDiagnosticsLog(int domains, Path file, BufferedWriter writer, List<OuterStepDiagnostics> earlier) {
+    private OuterDiagnosticsLog(int domains, Optional<AppendOnlyTsv> writer, List<OuterStepDiagnostics> earlier) {
         if (domains < 1) {
             throw new IllegalArgumentException("diagnostics need at least one training domain but got " + domains);
         }
         this.domains = domains;
-        this.file = file;
         this.writer = writer;
         this.steps.addAll(earlier);
     }
 
     /** Logs only (no file): for runs without a report of their own, e.g. cluster nodes. */
     public static OuterDiagnosticsLog loggingOnly(int domains) {
-        return new OuterDiagnosticsLog(domains, null, null, List.of());
+        return new OuterDiagnosticsLog(domains, Optional.empty(), List.of());
     }
 
     /** Logs and writes {@value #FILE} in {@code outputDir}: a new file, or appended to when {@code resumed}. */
     public static OuterDiagnosticsLog inFolder(Path outputDir, int domains, boolean resumed) {
         Path file = outputDir.resolve(FILE);
+        List<OuterStepDiagnostics> earlier;
         try {
-            List<OuterStepDiagnostics> earlier = resumed && Files.exists(file) ? read(file) : List.of();
-            boolean header = !resumed || !Files.exists(file);
-            BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE, resumed ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
-            if (header) {
-                writer.write(HEADER + "\n");
-            }
-            return new OuterDiagnosticsLog(domains, file, writer, earlier);
+            earlier = resumed && Files.exists(file) ? read(file) : List.of();
         } catch (IOException e) {
-            throw new UncheckedIOException("could not open " + file + " for writing: " + e.getMessage(), e);
+            throw new UncheckedIOException("could not read " + file + ": " + e.getMessage(), e);
         }
+        boolean header = !resumed || !Files.exists(file);
+        // Losing the diagnostics must not stop training; the report still gets the steps held in memory.
+        AppendOnlyTsv writer = AppendOnlyTsv.open(file, resumed, "the diagnostics from here on are only in the log");
+        if (header) {
+            writer.append(HEADER);
+        }
+        return new OuterDiagnosticsLog(domains, Optional.of(writer), earlier);
     }
 
     private static List<OuterStepDiagnostics> read(Path file) throws IOException {
@@ -133,31 +132,13 @@ public final class OuterDiagnosticsLog implements AutoCloseable {
     }
 
     private void write(OuterStepDiagnostics s) {
-        if (writer == null) {
-            return;
-        }
-        try {
-            writer.write(s.phiVersion() + "\t" + s.meanRawWeight() + "\t" + s.effectiveSampleSize() + "\t"
-                    + s.rewardMargin() + "\t" + s.phiPairAccuracy() + "\t" + s.hypergradientNorm() + "\t"
-                    + s.outerLoss() + "\n");
-            writer.flush();
-        } catch (IOException e) {
-            // Losing the diagnostics must not stop training; the report still gets the steps held in memory.
-            LOG.warn("could not append to {} ({}); the diagnostics from here on are only in the log", file,
-                    e.getMessage());
-            close();
-        }
+        writer.ifPresent(w -> w.append(s.phiVersion() + "\t" + s.meanRawWeight() + "\t" + s.effectiveSampleSize()
+                + "\t" + s.rewardMargin() + "\t" + s.phiPairAccuracy() + "\t" + s.hypergradientNorm() + "\t"
+                + s.outerLoss()));
     }
 
     @Override
     public synchronized void close() {
-        if (writer != null) {
-            try {
-                writer.close();
-            } catch (IOException e) {
-                LOG.warn("could not close {}: {}", file, e.getMessage());
-            }
-            writer = null;
-        }
+        writer.ifPresent(AppendOnlyTsv::close);
     }
 }

@@ -1,12 +1,10 @@
 package dev.metareward.cluster.run;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,18 +26,18 @@ public final class OuterLossLog implements AutoCloseable {
     private final Path file;
     /** Later lines win: versions past a resumed checkpoint are trained again and recorded again. */
     private final TreeMap<Long, Double> lossByVersion;
-    private BufferedWriter writer;
+    private final AppendOnlyTsv writer;
 
-    private OuterLossLog(Path file, TreeMap<Long, Double> lossByVersion, BufferedWriter writer) {
+    private OuterLossLog(Path file, TreeMap<Long, Double> lossByVersion, boolean append) {
         this.file = file;
         this.lossByVersion = lossByVersion;
-        this.writer = writer;
+        this.writer = AppendOnlyTsv.open(file, append, "a later resume will not see the outer losses from here on");
     }
 
     /** A new run: starts an empty log, replacing the one of an earlier run in {@code outputDir}. */
     public static OuterLossLog fresh(Path outputDir) {
         Path file = outputDir.resolve(FILE);
-        return new OuterLossLog(file, new TreeMap<>(), open(file, StandardOpenOption.TRUNCATE_EXISTING));
+        return new OuterLossLog(file, new TreeMap<>(), false);
     }
 
     /** A resumed run: keeps what earlier processes recorded in {@code outputDir} and appends to it. */
@@ -70,7 +68,7 @@ public final class OuterLossLog implements AutoCloseable {
         } else if (warnIfMissing) {
             LOG.warn("{} is missing: the report of this resumed run shows only the versions trained from now on", file);
         }
-        return new OuterLossLog(file, losses, open(file, StandardOpenOption.APPEND));
+        return new OuterLossLog(file, losses, true);
     }
 
     private static void parse(String line, Path file, int number, Map<Long, Double> into) {
@@ -87,30 +85,11 @@ public final class OuterLossLog implements AutoCloseable {
         LOG.warn("{}:{}: ignoring malformed line '{}' (expected version TAB loss)", file, number, line);
     }
 
-    private static BufferedWriter open(Path file, StandardOpenOption mode) {
-        try {
-            return Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE, mode);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not open " + file + " for writing: " + e.getMessage(), e);
-        }
-    }
-
     /** Records the mean outer loss that produced {@code version}; written through so a killed run keeps it. */
     public synchronized void record(long version, double loss) {
         lossByVersion.put(version, loss);
-        if (writer == null) {
-            return;
-        }
-        try {
-            writer.write(version + "\t" + loss + "\n");
-            writer.flush();
-        } catch (IOException e) {
-            // Losing the curve must not stop training; the report still gets the losses held in memory.
-            LOG.warn("could not append to {} ({}); a later resume will not see the outer losses from here on",
-                    file, e.getMessage());
-            closeQuietly();
-        }
+        // A failed write only loses the file's copy: the report still gets the losses held in memory.
+        writer.append(version + "\t" + loss);
     }
 
     /** The loss of versions 1..{@code lastVersion} in order; versions never recorded are left out, with a warning. */
@@ -134,17 +113,6 @@ public final class OuterLossLog implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        closeQuietly();
-    }
-
-    private void closeQuietly() {
-        if (writer != null) {
-            try {
-                writer.close();
-            } catch (IOException e) {
-                LOG.warn("could not close {}: {}", file, e.getMessage());
-            }
-            writer = null;
-        }
+        writer.close();
     }
 }
