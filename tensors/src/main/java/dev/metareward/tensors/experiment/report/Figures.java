@@ -73,9 +73,12 @@ final class Figures {
         main.forEach(o -> temperatures.addAll(o.judgeScores().keySet()));
         List<BoxChart> charts = new ArrayList<>();
         for (double t : temperatures) {
-            BoxChart chart = new BoxChartBuilder().width(600).height(460).title("Judge reward of generations, T = " + t)
+            BoxChart chart = new BoxChartBuilder().width(600).height(660).title("Judge reward of generations, T = " + t)
                     .yAxisTitle("judge reward").build();
             chart.getStyler().setChartBackgroundColor(Color.WHITE).setLegendVisible(false);
+            // One box per method, named on the x axis: level labels of nine methods overlap, and slanted ones lost
+            // the last method's name.
+            chart.getStyler().setXAxisLabelRotation(90);
             for (String label : Table3.distinct(main, Outcome::label)) {
                 List<Double> scores = new ArrayList<>();
                 main.stream().filter(o -> o.label().equals(label))
