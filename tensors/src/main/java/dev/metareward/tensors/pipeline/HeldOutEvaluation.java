@@ -1,6 +1,8 @@
 package dev.metareward.tensors.pipeline;
 
+import dev.metareward.config.MetaTestSettings;
 import dev.metareward.config.MetarewardConfig;
+import dev.metareward.tensors.bilevel.DomainBatches;
 import dev.metareward.tensors.bilevel.InnerReward;
 import dev.metareward.tensors.bilevel.MetaTester;
 import dev.metareward.tensors.data.Batcher;
@@ -144,15 +146,63 @@ public final class HeldOutEvaluation {
                               ThetaObserver atStep) {
         DomainSampler sampler = DomainSampler.overTrainSplit(domain, batcher,
                 SplitMix64.derive(config.run().seed(), "meta-test", domain.domain()));
+        OwnSamples own = config.metaTest().fineTuningData() == MetaTestSettings.FineTuningData.OWN_SAMPLES
+                ? new OwnSamples(domain) : null;
         INDArray theta = policy.initialParameters();
         atStep.observe(0, theta);
         for (int done = 0; done < steps; ) {
             int chunk = Math.min(every, steps - done);
-            theta = with.fineTune(phi, theta, sampler, chunk).finalTheta();
+            if (own == null) {
+                theta = with.fineTune(phi, theta, sampler, chunk).finalTheta();
+            } else {
+                // One step per sample draw: each step fine-tunes on continuations of the policy it starts from.
+                for (int s = 0; s < chunk; s++) {
+                    theta = with.fineTune(phi, theta, own.next(theta, done + s), 1).finalTheta();
+                }
+            }
             done += chunk;
             atStep.observe(done, theta);
         }
         return theta;
+    }
+
+    /**
+     * The meta-test's batches with {@code meta-test.fine-tuning-data = "own-samples"}: the prompts of the domain's
+     * SFT training samples in a seeded order, each step's continuations sampled at temperature 1 from the policy
+     * being fine-tuned.
+     */
+    private final class OwnSamples {
+        private final String domain;
+        private final List<String> prompts;
+        private final Sampler sampler;
+
+        OwnSamples(DomainData data) {
+            this.domain = data.domain();
+            List<String> shuffled = new ArrayList<>(data.sftTrain().stream().map(SftSample::prompt).toList());
+            java.util.Collections.shuffle(shuffled, new java.util.Random(
+                    SplitMix64.derive(config.run().seed(), "meta-test-prompts", domain)));
+            if (shuffled.isEmpty()) {
+                throw new IllegalArgumentException("meta-test.fine-tuning-data = \"own-samples\" needs SFT prompts, but "
+                        + "domain '" + domain + "' has no SFT training samples");
+            }
+            this.prompts = shuffled;
+            Tokenizer tokenizer = batcher.tokenizer();
+            this.sampler = new Sampler(policy, tokenizer.eos(), tokenizer.pad(),
+                    Set.of(tokenizer.bos(), tokenizer.pad()));
+        }
+
+        /** A batch of meta-test.batch prompts (cycling through the domain's) with continuations of {@code theta}. */
+        DomainBatches next(INDArray theta, int step) {
+            int size = config.metaTest().batch();
+            List<String> batch = new ArrayList<>();
+            for (int i = 0; i < size; i++) {
+                batch.add(prompts.get((step * size + i) % prompts.size()));
+            }
+            TokenBatch promptBatch = batcher.promptBatch(batch);
+            Sampler.Generations generations = sampler.sample(theta, promptBatch, 1.0, batcher.context(),
+                    SplitMix64.derive(config.run().seed(), "meta-test-samples", domain, Integer.toString(step)));
+            return new OneSftBatch(domain, sampler.asScoredBatch(promptBatch, generations, batcher.context()));
+        }
     }
 
     /** Receives the policy at a step of a fine-tuning run. */

@@ -60,6 +60,27 @@ class HeldOutEvaluationTest {
     }
 
     @Test
+    void shouldFineTuneOnTheOwnSamplesOfThePolicyReproduciblyWhenAsked() {
+        MetarewardConfig config = tinyConfig();
+        WarmStartedModel prepared = WarmStartedModel.prepare(config, PhaseListener.NONE);
+        HeldOutEvaluation onData = evaluation(config, prepared);
+        HeldOutEvaluation onOwn = evaluation(config.with("meta-test.fine-tuning-data", "own-samples"), prepared);
+        DomainData kitchen = prepared.data().domain("kitchen");
+        INDArray phi = prepared.model().reward().initialParameters(3).addi(0.05);
+
+        INDArray oneRun = onOwn.fineTune(kitchen, phi, 4);
+        INDArray pieces = onOwn.fineTune(kitchen, phi, 4, 3, (step, theta) -> { });
+        INDArray fromData = onData.fineTune(kitchen, phi, 4);
+
+        // the samples of a step are drawn with a seed of that step from the policy of that step: same run, same theta
+        assertEquals(0.0, oneRun.sub(pieces).norm2Number().doubleValue(), 1e-12);
+        assertTrue(oneRun.sub(prepared.model().policy().initialParameters()).norm2Number().doubleValue() > 0,
+                "fine-tuning on own samples moved theta");
+        assertTrue(oneRun.sub(fromData).norm2Number().doubleValue() > 1e-6,
+                "own samples are not the SFT data, so the policies differ");
+    }
+
+    @Test
     void shouldComputeTheLmLossAsNllPerScoredTokenWhateverTheBatching() {
         MetarewardConfig config = tinyConfig();
         WarmStartedModel prepared = WarmStartedModel.prepare(config, PhaseListener.NONE);
