@@ -186,16 +186,12 @@ public final class ExperimentRunner {
         return outcomes;
     }
 
-    /** Runs {@code tasks} on {@code threads} threads and returns their results in order; the first failure wins. */
+    /**
+     * Runs {@code tasks} on {@code threads} threads (one thread runs them in order) and returns their results in
+     * order; the first failure wins.
+     */
     private static <T> List<T> invokeAll(List<Callable<T>> tasks, int threads) {
-        if (threads <= 1 || tasks.size() <= 1) {
-            List<T> results = new ArrayList<>();
-            for (Callable<T> task : tasks) {
-                results.add(call(task));
-            }
-            return results;
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, tasks.size()));
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(threads, tasks.size())));
         try {
             List<Future<T>> futures = new ArrayList<>();
             tasks.forEach(task -> futures.add(pool.submit(task)));
@@ -206,6 +202,9 @@ public final class ExperimentRunner {
             return results;
         } catch (ExecutionException ex) {
             pool.shutdownNow();
+            if (ex.getCause() instanceof Error error) {
+                throw error;
+            }
             throw ex.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(ex.getCause());
         } catch (InterruptedException ex) {
             pool.shutdownNow();
@@ -213,16 +212,6 @@ public final class ExperimentRunner {
             throw new IllegalStateException("interrupted while waiting for the seeds", ex);
         } finally {
             pool.shutdown();
-        }
-    }
-
-    private static <T> T call(Callable<T> task) {
-        try {
-            return task.call();
-        } catch (RuntimeException ex) {
-            throw ex;
-        } catch (Exception ex) {
-            throw new IllegalStateException(ex);
         }
     }
 

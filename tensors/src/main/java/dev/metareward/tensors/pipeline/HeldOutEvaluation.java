@@ -186,9 +186,7 @@ public final class HeldOutEvaluation {
                         + "domain '" + domain + "' has no SFT training samples");
             }
             this.prompts = shuffled;
-            Tokenizer tokenizer = batcher.tokenizer();
-            this.sampler = new Sampler(policy, tokenizer.eos(), tokenizer.pad(),
-                    Set.of(tokenizer.bos(), tokenizer.pad()));
+            this.sampler = sampler();
         }
 
         /** A batch of meta-test.batch prompts (cycling through the domain's) with continuations of {@code theta}. */
@@ -203,6 +201,12 @@ public final class HeldOutEvaluation {
                     SplitMix64.derive(config.run().seed(), "meta-test-samples", domain, Integer.toString(step)));
             return new OneSftBatch(domain, sampler.asScoredBatch(promptBatch, generations, batcher.context()));
         }
+    }
+
+    /** A sampler of the policy's continuations that never draws BOS or PAD. */
+    private Sampler sampler() {
+        Tokenizer tokenizer = batcher.tokenizer();
+        return new Sampler(policy, tokenizer.eos(), tokenizer.pad(), Set.of(tokenizer.bos(), tokenizer.pad()));
     }
 
     /** Receives the policy at a step of a fine-tuning run. */
@@ -286,7 +290,7 @@ public final class HeldOutEvaluation {
         List<String> prompts = pairs.stream().map(PreferencePair::prompt).toList();
         TokenBatch promptBatch = batcher.promptBatch(prompts);
         Tokenizer tokenizer = batcher.tokenizer();
-        Sampler sampler = new Sampler(policy, tokenizer.eos(), tokenizer.pad(), Set.of(tokenizer.bos(), tokenizer.pad()));
+        Sampler sampler = sampler();
         int maxLength = batcher.context();
         // One judge call per policy: every temperature's generations, then the data set's chosen answers.
         List<Judge.Generation> items = new ArrayList<>();
