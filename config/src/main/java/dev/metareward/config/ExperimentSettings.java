@@ -2,15 +2,18 @@ package dev.metareward.config;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The grid of {@code metareward experiment} (docs/EXPERIMENTS.md): which folds (leave-one-domain-out over
- * {@code domains}, or k-fold over {@code groups}), which seeds, which methods, an optional beta sweep of the learned
- * phi, the spacing of the accuracy-vs-steps curve and the report folder.
+ * {@code domains}, or k-fold over {@code groups}), which seeds, which methods, an optional beta sweep and other
+ * variants of the learned phi, the spacing of the accuracy-vs-steps curve and the report folder.
  *
  * @param protocol how the folds are formed
  * @param domains leave-one-domain-out: the domains, each held out once (empty = data.training-domains followed by
@@ -22,10 +25,28 @@ import java.util.Set;
  * @param curveEvery meta-test steps between two points of the held-out accuracy curve (Figure 2)
  * @param outputDir the report folder (results, plots, cached warm starts and finished cells)
  * @param parallelSeeds how many seeds run at the same time, each on its own model (threads of this process)
+ * @param variants extra rows of the learned phi, each with its own settings (the sweep of docs/EXPERIMENTS.md)
  */
 public record ExperimentSettings(Protocol protocol, List<String> domains, List<List<String>> groups, List<Long> seeds,
                                  List<String> methods, List<Double> betaSweep, int curveEvery, Path outputDir,
-                                 int parallelSeeds) {
+                                 int parallelSeeds, List<Variant> variants) {
+
+    /**
+     * One extra row of the learned phi: its name in the report and the settings (paths under {@code metareward},
+     * e.g. "inner.steps") it changes in every cell of that row.
+     */
+    public record Variant(String name, Map<String, Object> settings) {
+        public Variant {
+            settings = Collections.unmodifiableMap(new TreeMap<>(settings));
+        }
+    }
+
+    /**
+     * Settings a variant may not change: the grid sets them per cell (folds, seeds) or reads them for the whole
+     * experiment.
+     */
+    static final List<String> GRID_SETTINGS = List.of("experiment", "data.training-domains", "data.held-out-domains",
+            "run.seed", "run.output-dir");
 
     /** How held-out domains are chosen. */
     public enum Protocol { LEAVE_ONE_DOMAIN_OUT, K_FOLD }
@@ -47,6 +68,7 @@ public record ExperimentSettings(Protocol protocol, List<String> domains, List<L
         seeds = List.copyOf(seeds);
         methods = List.copyOf(methods);
         betaSweep = List.copyOf(betaSweep);
+        variants = List.copyOf(variants);
     }
 
     static ExperimentSettings read(SettingsReader r, DataSettings data) {
@@ -102,8 +124,41 @@ public record ExperimentSettings(Protocol protocol, List<String> domains, List<L
         if (!betas.isEmpty() && !methods.contains(LEARNED_PHI)) {
             r.problem("beta-sweep", "sweeps the rows of \"" + LEARNED_PHI + "\", which is not among methods " + methods);
         }
+        List<Variant> variants = readVariants(r, methods);
         return new ExperimentSettings(protocol, domains, groups, seeds, methods, betas, r.intAtLeast("curve-every", 1),
-                Path.of(r.string("output-dir")), r.intAtLeast("parallel-seeds", 1));
+                Path.of(r.string("output-dir")), r.intAtLeast("parallel-seeds", 1), variants);
+    }
+
+    /**
+     * The variants' names and the paths they set; whether each set of settings is valid is checked by
+     * {@link MetarewardConfig#fromConfig}, which can build the varied config.
+     */
+    private static List<Variant> readVariants(SettingsReader r, List<String> methods) {
+        List<Variant> variants = new ArrayList<>();
+        for (SettingsReader v : r.objects("variants", Set.of("name", "set"))) {
+            String name = v.string("name").strip();
+            if (name.isEmpty()) {
+                v.problem("name", "expected a non-empty name for the report");
+            }
+            Map<String, Object> settings = v.settingsObject("set");
+            if (settings.isEmpty()) {
+                v.problem("set", "expected at least one setting to change, e.g. { inner.steps = 20 }");
+            }
+            for (String path : settings.keySet()) {
+                for (String owned : GRID_SETTINGS) {
+                    if (path.equals(owned) || path.startsWith(owned + ".")) {
+                        v.problem("set", "'" + path + "' is set by the experiment itself (per fold, seed or for the "
+                                + "whole grid); a variant may change any other setting");
+                    }
+                }
+            }
+            variants.add(new Variant(name, settings));
+        }
+        requireDistinct(r, "variants", variants.stream().map(Variant::name).toList());
+        if (!variants.isEmpty() && !methods.contains(LEARNED_PHI)) {
+            r.problem("variants", "varies the rows of \"" + LEARNED_PHI + "\", which is not among methods " + methods);
+        }
+        return variants;
     }
 
     private static void requireDistinct(SettingsReader r, String name, List<?> values) {

@@ -97,10 +97,42 @@ public record MetarewardConfig(RunSettings run, DataSettings data, ModelSettings
             r.child("device").problem("gpus", "expected at least one GPU ordinal when backend = \"cuda\" (a cluster "
                     + "lists them per node instead)");
         }
+        problems.addAll(variantProblems(config, r.child("experiment"), List.copyOf(problems)));
         if (!problems.isEmpty()) {
             throw new ConfigError(problems);
         }
         return config;
+    }
+
+    /**
+     * Each experiment variant's settings applied to {@code config} and validated like a user's file, so that a
+     * wrong key or value in a variant stops the run at load time, not an hour into the grid.
+     */
+    private static List<String> variantProblems(MetarewardConfig config, SettingsReader experiment,
+                                                List<String> known) {
+        List<String> problems = new ArrayList<>();
+        List<ExperimentSettings.Variant> variants = config.experiment().variants();
+        for (int i = 0; i < variants.size(); i++) {
+            try {
+                config.forVariant(variants.get(i));
+            } catch (ConfigError e) {
+                String where = "'" + ROOT + ".experiment.variants[" + i + "].set' (" + experiment.where("variants")
+                        + "), variant \"" + variants.get(i).name() + "\": ";
+                // The run's own problems come back in every varied config; each is reported once.
+                e.problems().stream().filter(p -> !known.contains(p)).forEach(p -> problems.add(where + p));
+            }
+        }
+        return problems;
+    }
+
+    /**
+     * These settings as one variant of the experiment runs them: the variant's settings on top, and no variants of
+     * their own (a variant's config is one row, not a grid).
+     */
+    public MetarewardConfig forVariant(ExperimentSettings.Variant variant) {
+        Map<String, Object> settings = new java.util.LinkedHashMap<>(variant.settings());
+        settings.put("experiment.variants", List.of());
+        return with(settings);
     }
 
     /** Loads the reference settings alone (tests, defaults). */

@@ -228,6 +228,20 @@ final class SettingsReader {
         return readers;
     }
 
+    /**
+     * An object of settings such as {@code { inner.steps = 20, outer.optimizer = "sgd" }}: each leaf's path (relative
+     * to the object) and its plain Java value; empty and a problem when the value is not an object.
+     */
+    java.util.Map<String, Object> settingsObject(String name) {
+        try {
+            java.util.Map<String, Object> settings = new java.util.TreeMap<>();
+            config.getConfig(key(name)).entrySet().forEach(e -> settings.put(e.getKey(), e.getValue().unwrapped()));
+            return settings;
+        } catch (ConfigException e) {
+            return fail(name, "expected an object of settings such as { inner.steps = 20 }", java.util.Map.of());
+        }
+    }
+
     Duration duration(String name) {
         try {
             Duration d = config.getDuration(key(name));

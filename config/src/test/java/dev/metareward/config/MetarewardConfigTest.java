@@ -238,6 +238,40 @@ class MetarewardConfigTest {
     }
 
     @Test
+    void shouldReadExperimentVariantsAndApplyEachOnTopOfTheRunsSettings() throws IOException {
+        MetarewardConfig config = MetarewardConfig.load(write("metareward.outer.steps = 7\n"
+                + "metareward.experiment.variants = [{ name = \"D = 20\", set { inner.steps = 20 } },\n"
+                + "  { name = \"sgd\", set { outer { optimizer = \"sgd\", learning-rate = 0.3 } } }]"));
+        List<ExperimentSettings.Variant> variants = config.experiment().variants();
+        assertEquals(List.of("D = 20", "sgd"), variants.stream().map(ExperimentSettings.Variant::name).toList());
+        assertEquals(java.util.Map.of("outer.optimizer", "sgd", "outer.learning-rate", 0.3), variants.get(1).settings());
+        MetarewardConfig sgd = config.forVariant(variants.get(1));
+        assertEquals(OuterSettings.Optimizer.SGD, sgd.outer().optimizer());
+        assertEquals(0.3, sgd.outer().learningRate());
+        assertEquals(7, sgd.outer().steps(), "the run's own settings stay under the variant's");
+        assertEquals(20, config.forVariant(variants.get(0)).inner().steps());
+        assertEquals(List.of(), sgd.experiment().variants());
+    }
+
+    @Test
+    void shouldRejectVariantsWithUnknownOrInvalidOrGridOwnedSettingsAtLoad() throws IOException {
+        ConfigError e = failure("metareward.experiment.variants = [{ name = \"typo\", set { inner.stepz = 20 } },\n"
+                + "  { name = \"zero\", set { inner.steps = 0 } },\n"
+                + "  { name = \"seeded\", set { run.seed = 4 } },\n"
+                + "  { name = \"\", set {} }]");
+        String m = e.getMessage();
+        for (String expected : List.of("'metareward.experiment.variants[0].set'", "variant \"typo\"", "inner.stepz",
+                "unknown setting", "variant \"zero\"", "'metareward.inner.steps'", "'run.seed' is set by the experiment",
+                "'metareward.experiment.variants[3].name'", "'metareward.experiment.variants[3].set'")) {
+            assertTrue(m.contains(expected), expected + " not in: " + m);
+        }
+        ConfigError noLearnedPhi = failure("metareward.experiment { methods = [\"sft\"], "
+                + "variants = [{ name = \"D = 5\", set { inner.steps = 5 } }] }");
+        assertTrue(noLearnedPhi.getMessage().contains("'metareward.experiment.variants'")
+                && noLearnedPhi.getMessage().contains("meta-test-learned-phi"), noLearnedPhi.getMessage());
+    }
+
+    @Test
     void shouldRejectAGroupListThatIsNotAListOfLists() throws IOException {
         ConfigError e = failure("metareward.experiment { protocol = \"k-fold\", groups = [\"books\", \"dvd\"] }");
         assertTrue(e.getMessage().contains("'metareward.experiment.groups'")

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code metareward experiment} end to end on a tiny model and budget: leave-one-domain-out over three built-in
- * domains, two seeds, every method (the baselines and the ceiling row included) and a beta sweep; the report folder; a second run that reads the finished cells
+ * domains, two seeds, every method (the baselines and the ceiling row included), a beta sweep and a variant; the
+ * report folder; a second run that reads the finished cells
  * back instead of computing them; the report of a partly finished grid; and a config naming an unknown method.
  */
 class ExperimentCommandEndToEndTest {
@@ -34,6 +35,7 @@ class ExperimentCommandEndToEndTest {
         List<String> settings = new ArrayList<>(List.of("outer.steps=2", "training.evaluate-every=1",
                 "meta-test.temperatures=[0.5, 1.0]", "experiment.seeds=[1, 2]", "experiment.curve-every=1",
                 "experiment.beta-sweep=[0.5, 1.0]", "experiment.domains=[books, dvd, kitchen]",
+                "experiment.variants=[{ name = \"D = 1\", set { inner.steps = 1, hypergradient.mode = first-order } }]",
                 "data.builtin.domains=[books, dvd, kitchen]", "baselines.reward-model.steps=2",
                 "baselines.dpo.steps=2", "baselines.hpl.steps=2", "baselines.select-every=1",
                 "experiment.output-dir=\"" + tmp.resolve("report") + "\""));
@@ -49,13 +51,17 @@ class ExperimentCommandEndToEndTest {
         Path report = tmp.resolve("report");
         for (String file : List.of(ExperimentReport.JSON, ExperimentReport.CSV, ExperimentReport.CURVES_CSV,
                 ExperimentReport.JUDGE_CSV, ExperimentReport.TABLE, ExperimentReport.FIGURE_2,
-                ExperimentReport.FIGURE_3, ExperimentReport.FIGURE_4, ExperimentCommand.RESOLVED_CONFIG)) {
+                ExperimentReport.FIGURE_3, ExperimentReport.FIGURE_4, ExperimentReport.FIGURE_5,
+                ExperimentCommand.RESOLVED_CONFIG)) {
             assertTrue(Files.isRegularFile(report.resolve(file)) && Files.size(report.resolve(file)) > 0,
                     file + " missing\n" + run.err());
         }
         ResultSet results = ResultSet.readJson(report.resolve(ExperimentReport.JSON));
-        // 3 folds x 2 seeds x (9 methods + the sweep's beta 0.5; beta 1.0 is the main row) x 1 held-out domain
-        assertEquals(3 * 2 * 10, results.outcomes().size());
+        // 3 folds x 2 seeds x (9 methods + the sweep's beta 0.5 (beta 1.0 is the main row) + the variant) x 1
+        // held-out domain
+        assertEquals(3 * 2 * 11, results.outcomes().size());
+        assertEquals(6, results.outcomes().stream().filter(o -> o.variant().equals("D = 1")
+                && o.method().equals("meta-test-learned-phi") && !o.inTable3()).count());
         assertEquals(Set.copyOf(ExperimentSettings.KNOWN_METHODS),
                 results.outcomes().stream().map(Outcome::method).collect(Collectors.toSet()));
         for (Outcome o : results.outcomes()) {
@@ -65,7 +71,7 @@ class ExperimentCommandEndToEndTest {
             assertEquals(Set.of(0.5, 1.0), o.judgeScores().keySet());
         }
         List<Outcome> learned = results.outcomes().stream()
-                .filter(o -> o.method().equals("meta-test-learned-phi")).toList();
+                .filter(o -> o.method().equals("meta-test-learned-phi") && o.variant().isEmpty()).toList();
         assertEquals(Set.of(0.5, 1.0), learned.stream().map(Outcome::beta).collect(Collectors.toSet()));
         for (Outcome o : learned) {
             double version = o.diagnostics().get("selected_phi_version");
@@ -77,7 +83,8 @@ class ExperimentCommandEndToEndTest {
         String table = Files.readString(report.resolve(ExperimentReport.TABLE));
         for (String expected : List.of("| SFT |", "| meta-test, initial phi |", "| meta-test, learned phi |",
                 "| meta-test, true reward (ceiling) |", "| DPO |", "| RM-MT + RWR (TR+TE) |",
-                "| books |", "| dvd |", "| kitchen |", "| mean |", "beta = 0.5")) {
+                "| books |", "| dvd |", "| kitchen |", "| mean |", "beta = 0.5", "## Variants of the learned phi",
+                "| D = 1 |")) {
             assertTrue(table.contains(expected), expected + " not in\n" + table);
         }
         assertTrue(run.out().contains("Table 3"), run.out());
@@ -102,9 +109,9 @@ class ExperimentCommandEndToEndTest {
         assertEquals(0, partial.exitCode(), partial.err());
         ResultSet fromCells = ResultSet.readJson(report.resolve(ExperimentReport.JSON));
         assertEquals(results.outcomes().size() - 1, fromCells.outcomes().size());
-        assertEquals(59, ((Number) fromCells.provenance().get("cells_finished")).intValue());
+        assertEquals(65, ((Number) fromCells.provenance().get("cells_finished")).intValue());
         String partialTable = Files.readString(report.resolve(ExperimentReport.TABLE));
-        assertTrue(partialTable.contains("| SFT |") && partialTable.contains("Partial: 59 of 60 cells"), partialTable);
+        assertTrue(partialTable.contains("| SFT |") && partialTable.contains("Partial: 65 of 66 cells"), partialTable);
     }
 
     @Test
@@ -113,7 +120,7 @@ class ExperimentCommandEndToEndTest {
         for (int parallel : new int[] {1, 2}) {
             Path out = tmp.resolve("parallel-" + parallel);
             CliRun run = CliRun.of(args("experiment.methods=[\"sft\", \"meta-test-learned-phi\"]",
-                    "experiment.beta-sweep=[]", "experiment.parallel-seeds=" + parallel,
+                    "experiment.beta-sweep=[]", "experiment.variants=[]", "experiment.parallel-seeds=" + parallel,
                     "experiment.output-dir=\"" + out + "\""));
             assertEquals(0, run.exitCode(), run.err());
             byMode.add(ResultSet.readJson(out.resolve(ExperimentReport.JSON)).outcomes());

@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the grid of {@code experiment}: for each seed (several at once with {@code experiment.parallel-seeds}), the
  * warm-started base (shared by every fold and method of that seed: it trains on SFT data only, which every method
- * may use); for each fold and method (and beta of the
- * sweep), {@link HeldOutMethod#prepare} once, then the policy of each held-out domain and its scores. A finished
+ * may use); for each fold and row (a method, or the learned phi
+ * at a beta of the sweep or with a variant's settings), {@link HeldOutMethod#prepare} once, then the policy of each held-out domain and its scores. A finished
  * (method, fold, seed) cell is saved under {@code <output-dir>/cells/}, keyed by a fingerprint of its settings, so a
  * rerun of an interrupted experiment skips what is done.
  */
@@ -52,10 +52,21 @@ public final class ExperimentRunner {
         PhaseListener phases();
     }
 
-    /** One row kind of the grid: a configured method, or the learned phi at one beta of the sweep. */
-    record Variant(String method, String label, boolean sweep, double beta) {
+    /**
+     * One row of the grid: a configured method ({@code settings} empty), or the learned phi with changed settings, as
+     * a row of the beta sweep or as a named variant of experiment.variants.
+     */
+    record Variant(String method, String label, Kind kind, String name, Map<String, Object> settings) {
+        enum Kind { TABLE_ROW, BETA_SWEEP, SETTINGS }
+
+        /** The row's part of its cells' file names. */
         String id() {
-            return sweep ? method + "-beta" + beta : method;
+            return kind == Kind.TABLE_ROW ? method : method + "-" + name.replaceAll("[^A-Za-z0-9.]+", "_");
+        }
+
+        /** The variant's name in outcomes; empty for a Table 3 row or a beta-sweep row (those are told by beta). */
+        String outcomeVariant() {
+            return kind == Kind.SETTINGS ? name : "";
         }
     }
 
@@ -71,18 +82,23 @@ public final class ExperimentRunner {
         this.listener = listener;
     }
 
-    /** The rows of the grid: the configured methods, then the beta sweep's extra rows of the learned phi. */
+    /** The rows of the grid: the configured methods, then the beta sweep's and experiment.variants' learned phis. */
     static List<Variant> variants(MetarewardConfig config) {
         ExperimentSettings e = config.experiment();
         List<Variant> variants = new ArrayList<>();
         for (String method : e.methods()) {
-            variants.add(new Variant(method, Methods.of(method).label(), false, config.inner().beta()));
+            variants.add(new Variant(method, Methods.of(method).label(), Variant.Kind.TABLE_ROW, method, Map.of()));
         }
+        String learned = Methods.of(ExperimentSettings.LEARNED_PHI).label();
         for (double beta : e.betaSweep()) {
             if (beta != config.inner().beta()) {
-                variants.add(new Variant(ExperimentSettings.LEARNED_PHI, Methods.of(ExperimentSettings.LEARNED_PHI)
-                        .label() + " (beta=" + beta + ")", true, beta));
+                variants.add(new Variant(ExperimentSettings.LEARNED_PHI, learned + " (beta=" + beta + ")",
+                        Variant.Kind.BETA_SWEEP, "beta" + beta, Map.of("inner.beta", beta)));
             }
+        }
+        for (ExperimentSettings.Variant v : e.variants()) {
+            variants.add(new Variant(ExperimentSettings.LEARNED_PHI, learned + " [" + v.name() + "]",
+                    Variant.Kind.SETTINGS, v.name(), v.settings()));
         }
         return variants;
     }
@@ -102,8 +118,8 @@ public final class ExperimentRunner {
             for (Fold fold : folds) {
                 MetarewardConfig foldConfig = forFold(seedConfig, fold);
                 for (Variant variant : variants(config)) {
-                    MetarewardConfig cellConfig = variant.sweep() ? foldConfig.with("inner.beta", variant.beta())
-                            : foldConfig;
+                    MetarewardConfig cellConfig = variant.settings().isEmpty() ? foldConfig
+                            : foldConfig.forVariant(new ExperimentSettings.Variant(variant.name(), variant.settings()));
                     cells.add(new Cell(variant, fold, seed, cellConfig,
                             cellFile(e.outputDir(), variant, fold, seed, cellConfig)));
                 }
@@ -275,8 +291,8 @@ public final class ExperimentRunner {
             double accuracy = theta == lastObserved[0] ? curve.get(curve.size() - 1).plAccuracy()
                     : evaluation.plAccuracy(theta, data.prefAll());
             HeldOutEvaluation.GenerationScores generations = evaluation.generationScores(theta, data);
-            outcomes.add(new Outcome(variant.method(), variant.label(), variant.sweep(), variant.beta(),
-                    context.fold().name(), context.seed(), domain, accuracy,
+            outcomes.add(new Outcome(variant.method(), variant.label(), variant.kind() == Variant.Kind.BETA_SWEEP,
+                    context.config().inner().beta(), variant.outcomeVariant(), context.fold().name(), context.seed(), domain, accuracy,
                     evaluation.lmLoss(theta, data.sftEval()), generations.winRate(), generations.scoresByTemperature(),
                     curve, prepared.diagnostics(), preparation + (System.nanoTime() - domainStarted) / 1e9));
         }

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param label the method's label in the report, e.g. "meta-test, learned phi"
  * @param sweep true for a row of the beta sweep (Figure 4), false for a Table 3 row
  * @param beta inner.beta the method ran with
+ * @param variant the name of the experiment.variants row this is, empty otherwise (a Table 3 or beta-sweep row)
  * @param fold the fold's name
  * @param seed run.seed
  * @param domain the held-out domain
@@ -26,14 +27,22 @@ import java.util.Map;
  * @param seconds wall time of the method on this fold and seed (its preparation shared among the fold's held-out
  *                domains) plus this domain's fine-tuning and scoring
  */
-public record Outcome(String method, String label, boolean sweep, double beta, String fold, long seed, String domain,
+public record Outcome(String method, String label, boolean sweep, double beta, String variant, String fold, long seed,
+                      String domain,
                       double plAccuracy, double lmLoss, double winRate, Map<Double, double[]> judgeScores,
                       List<CurvePoint> curve, Map<String, Double> diagnostics, double seconds) {
 
     public Outcome {
+        // Cells written before variants existed have no such field.
+        variant = variant == null ? "" : variant;
         judgeScores = Collections.unmodifiableMap(new LinkedHashMap<>(judgeScores));
         curve = List.copyOf(curve);
         diagnostics = Collections.unmodifiableMap(new LinkedHashMap<>(diagnostics));
+    }
+
+    /** True for a row of the paper's Table 3 (not a beta-sweep or variant row of the learned phi). */
+    public boolean inTable3() {
+        return !sweep && variant.isEmpty();
     }
 
     /** Held-out PL accuracy after {@code step} fine-tuning steps. */

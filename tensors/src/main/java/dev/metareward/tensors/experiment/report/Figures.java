@@ -11,13 +11,16 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.knowm.xchart.BoxChart;
 import org.knowm.xchart.BoxChartBuilder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
-/** The experiment's plots (XChart): Figures 2, 3 and 4 of the paper, from a result set. */
+/** The experiment's plots (XChart): Figures 2, 3 and 4 of the paper and the variants' Figure 5, from a result set. */
 final class Figures {
 
     private Figures() {
@@ -32,7 +35,7 @@ final class Figures {
                 .title("Held-out PL accuracy during meta-test fine-tuning")
                 .xAxisTitle("fine-tuning steps on the held-out domain").yAxisTitle("held-out PL accuracy").build();
         style(chart);
-        List<Outcome> main = results.outcomes().stream().filter(o -> !o.sweep()).toList();
+        List<Outcome> main = results.outcomes().stream().filter(Outcome::inTable3).toList();
         int lastStep = main.stream().flatMap(o -> o.curve().stream()).mapToInt(Outcome.CurvePoint::step).max()
                 .orElse(0);
         for (String label : Table3.distinct(main, Outcome::label)) {
@@ -64,11 +67,39 @@ final class Figures {
     }
 
     /**
+     * Figure 5: held-out PL accuracy (mean and 95% t-interval over seeds and held-out domains) of every Table 3 row
+     * and of every variant of the learned phi, one point per row, so a variant reads against the defaults and the
+     * reference rows at once.
+     */
+    static CategoryChart variants(ResultSet results) {
+        CategoryChart chart = new CategoryChartBuilder().width(900).height(700)
+                .title("Variants of the learned phi on held-out domains").yAxisTitle("held-out PL accuracy").build();
+        chart.getStyler().setDefaultSeriesRenderStyle(CategorySeries.CategorySeriesRenderStyle.Scatter);
+        chart.getStyler().setChartBackgroundColor(Color.WHITE).setLegendVisible(false).setMarkerSize(8);
+        chart.getStyler().setXAxisLabelRotation(90);
+        List<Outcome> rows = new ArrayList<>(results.outcomes().stream().filter(Outcome::inTable3).toList());
+        results.outcomes().stream().filter(o -> !o.variant().isEmpty()).forEach(rows::add);
+        java.util.function.Function<Outcome, String> name = o -> o.variant().isEmpty() ? o.label()
+                : "learned phi [" + o.variant() + "]";
+        List<String> names = Table3.distinct(rows, name);
+        List<Double> means = new ArrayList<>();
+        List<Double> errors = new ArrayList<>();
+        for (String n : names) {
+            Interval interval = Interval.of(rows.stream().filter(o -> name.apply(o).equals(n))
+                    .mapToDouble(Outcome::plAccuracy).toArray());
+            means.add(interval.mean());
+            errors.add(Double.isNaN(interval.halfWidth()) ? 0 : interval.halfWidth());
+        }
+        chart.addSeries("held-out PL accuracy", names, means, errors);
+        return chart;
+    }
+
+    /**
      * Figure 3: the judge's scores of generations, one box per method, one panel per temperature (pooled over
      * prompts, held-out domains and seeds).
      */
     static List<BoxChart> judgeRewardByTemperature(ResultSet results) {
-        List<Outcome> main = results.outcomes().stream().filter(o -> !o.sweep()).toList();
+        List<Outcome> main = results.outcomes().stream().filter(Outcome::inTable3).toList();
         TreeSet<Double> temperatures = new TreeSet<>();
         main.forEach(o -> temperatures.addAll(o.judgeScores().keySet()));
         List<BoxChart> charts = new ArrayList<>();

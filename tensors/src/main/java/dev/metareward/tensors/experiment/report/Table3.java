@@ -17,8 +17,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * The Markdown tables of an experiment ({@code table3.md}): the paper's Table 3 (held-out PL accuracy, methods x
  * held-out domains plus a mean column), then the held-out LM loss, the judge's reward of generations by
- * temperature, the win rate, the learned phi's paired differences to every other row, and the beta sweep when there
- * is one. Every cell is "mean ± half-width" of a 95%
+ * temperature, the win rate, the learned phi's paired differences to every other row, and the beta sweep and the
+ * variants of experiment.variants when there are any. Every cell is "mean ± half-width" of a 95%
  * Student-t interval over seeds (a domain's column) or over seeds and held-out domains (the mean column); the best
  * mean of each column is in bold.
  */
@@ -32,7 +32,7 @@ public final class Table3 {
     }
 
     public static String markdown(ResultSet results) {
-        List<Outcome> main = results.outcomes().stream().filter(o -> !o.sweep()).toList();
+        List<Outcome> main = results.outcomes().stream().filter(Outcome::inTable3).toList();
         List<Outcome> sweep = sweepRows(results);
         List<String> domains = distinct(results.outcomes(), Outcome::domain);
         List<Column> byDomain = new ArrayList<>();
@@ -74,7 +74,46 @@ public final class Table3 {
             md.append("\n## Beta sweep (Figure 4): held-out PL accuracy of the learned phi by inner.beta\n\n");
             md.append(table(sweep, o -> "beta = " + o.beta(), byDomain, Outcome::plAccuracy, true));
         }
+        md.append(variants(results, byDomain));
         return md.toString();
+    }
+
+    /**
+     * experiment.variants: each variant of the learned phi and the default one (named "defaults") by held-out
+     * domain, then each variant minus the defaults paired by fold, seed and domain, and the training-domain PL
+     * accuracy that selected each phi (the only figure a choice among variants may use without touching held-out
+     * data); empty without variants.
+     */
+    static String variants(ResultSet results, List<Column> byDomain) {
+        List<Outcome> rows = variantRows(results);
+        if (rows.stream().allMatch(o -> o.variant().isEmpty())) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("\n## Variants of the learned phi (experiment.variants, Figure 5): "
+                + "held-out PL accuracy\n\n");
+        md.append(table(rows, Table3::variantName, byDomain, Outcome::plAccuracy, true));
+        md.append("\n### Each variant minus the defaults, paired by fold, seed and held-out domain (ahead = pairs where "
+                + "the variant is better)\n\n");
+        Map<String, Outcome> defaults = new LinkedHashMap<>();
+        rows.stream().filter(o -> o.variant().isEmpty()).forEach(o -> defaults.put(pairKey(o), o));
+        md.append(pairedTable(defaults, rows.stream().filter(o -> !o.variant().isEmpty()).toList(),
+                Table3::variantName, false));
+        md.append("\n### Training-domain PL accuracy of the selected phi (model selection; no held-out data)\n\n");
+        md.append(table(rows, Table3::variantName, List.of(new Column("mean", o -> true)),
+                o -> o.diagnostics().getOrDefault("selection_pl_accuracy", Double.NaN), true));
+        return md.toString();
+    }
+
+    /** The learned phi's Table 3 rows (the defaults) followed by every experiment.variants row. */
+    static List<Outcome> variantRows(ResultSet results) {
+        List<Outcome> rows = new ArrayList<>(results.outcomes().stream()
+                .filter(o -> o.inTable3() && o.method().equals(ExperimentSettings.LEARNED_PHI)).toList());
+        results.outcomes().stream().filter(o -> !o.variant().isEmpty()).forEach(rows::add);
+        return rows;
+    }
+
+    static String variantName(Outcome o) {
+        return o.variant().isEmpty() ? "defaults" : o.variant();
     }
 
     /**
@@ -90,18 +129,31 @@ public final class Table3 {
         if (learned.isEmpty()) {
             return "";
         }
-        StringBuilder md = new StringBuilder("\n## Learned phi minus each row, paired by fold, seed and held-out "
-                + "domain (mean ± 95% t-interval; ahead = pairs where the learned phi is better)\n\n");
-        md.append("| row | PL accuracy | ahead | LM loss | ahead |\n|---|---|---|---|---|\n");
-        for (String label : distinct(main, Outcome::label)) {
-            List<Outcome[]> pairs = main.stream().filter(o -> o.label().equals(label)
-                            && !o.method().equals(ExperimentSettings.LEARNED_PHI) && learned.containsKey(pairKey(o)))
-                    .map(o -> new Outcome[] {learned.get(pairKey(o)), o}).toList();
+        List<Outcome> others = main.stream().filter(o -> !o.method().equals(ExperimentSettings.LEARNED_PHI)).toList();
+        return "\n## Learned phi minus each row, paired by fold, seed and held-out domain (mean ± 95% t-interval; "
+                + "ahead = pairs where the learned phi is better)\n\n"
+                + pairedTable(learned, others, Outcome::label, true);
+    }
+
+    /**
+     * One line per row name of {@code rows}: the mean paired difference to the {@code anchor} outcome of the same
+     * (fold, seed, domain) in PL accuracy and LM loss, with 95% t-intervals and how often the better side (the anchor
+     * when {@code anchorMinusRow}, else the row) is ahead. Rows without an anchor on their key are left out.
+     */
+    private static String pairedTable(Map<String, Outcome> anchor, List<Outcome> rows,
+                                      java.util.function.Function<Outcome, String> name, boolean anchorMinusRow) {
+        StringBuilder md = new StringBuilder("| row | PL accuracy | ahead | LM loss | ahead |\n|---|---|---|---|---|\n");
+        double sign = anchorMinusRow ? 1 : -1;
+        for (String label : distinct(rows, name)) {
+            List<Outcome[]> pairs = rows.stream().filter(o -> name.apply(o).equals(label)
+                            && anchor.containsKey(pairKey(o)))
+                    .map(o -> new Outcome[] {anchor.get(pairKey(o)), o}).toList();
             if (pairs.isEmpty()) {
                 continue;
             }
-            double[] accuracy = pairs.stream().mapToDouble(p -> p[0].plAccuracy() - p[1].plAccuracy()).toArray();
-            double[] lmLoss = pairs.stream().mapToDouble(p -> p[0].lmLoss() - p[1].lmLoss()).toArray();
+            double[] accuracy = pairs.stream().mapToDouble(p -> sign * (p[0].plAccuracy() - p[1].plAccuracy()))
+                    .toArray();
+            double[] lmLoss = pairs.stream().mapToDouble(p -> sign * (p[0].lmLoss() - p[1].lmLoss())).toArray();
             md.append(String.format(Locale.ROOT, "| %s | %s | %d/%d | %s | %d/%d |%n", label,
                     formatSigned(Interval.of(accuracy)), Arrays.stream(accuracy).filter(d -> d > 0).count(),
                     pairs.size(), formatSigned(Interval.of(lmLoss)), Arrays.stream(lmLoss).filter(d -> d < 0).count(),
@@ -127,7 +179,7 @@ public final class Table3 {
         }
         String method = swept.get(0).method();
         List<Outcome> rows = new ArrayList<>(results.outcomes().stream()
-                .filter(o -> !o.sweep() && o.method().equals(method)).toList());
+                .filter(o -> o.inTable3() && o.method().equals(method)).toList());
         rows.addAll(swept);
         rows.sort(java.util.Comparator.comparingDouble(Outcome::beta));
         return rows;

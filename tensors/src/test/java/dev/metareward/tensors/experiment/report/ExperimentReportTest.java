@@ -32,6 +32,7 @@ class ExperimentReportTest {
     private static final String LEARNED = "meta-test, learned phi";
     private static final List<String> DOMAINS = List.of("books", "kitchen");
     private static final long[] SEEDS = {1, 2, 3};
+    private static final String VARIANT = "D = 20";
 
     @TempDir
     Path dir;
@@ -40,6 +41,11 @@ class ExperimentReportTest {
     private static double accuracy(String label, String domain, int seedIndex) {
         double base = label.equals(SFT) ? 0.55 : domain.equals("books") ? 0.62 : 0.50;
         return base + 0.01 * seedIndex * seedIndex - (domain.equals("kitchen") ? 0.003 * seedIndex : 0);
+    }
+
+    /** The variant's PL accuracy: 0.02 above the learned phi's on books, 0.01 below plus seed noise on kitchen. */
+    private static double variantAccuracy(String domain, int seedIndex) {
+        return accuracy(LEARNED, domain, seedIndex) + (domain.equals("books") ? 0.02 : -0.01 + 0.004 * seedIndex);
     }
 
     private static double lmLoss(String label, int seedIndex) {
@@ -58,15 +64,20 @@ class ExperimentReportTest {
                     Map<Double, double[]> judge = Map.of(0.5, new double[]{s, 1 + s, 2 + s},
                             1.0, new double[]{-s, 0.5, label.equals(SFT) ? 1 : 3});
                     outcomes.add(new Outcome(label.equals(SFT) ? "sft" : "meta-test-learned-phi", label, false, 1.0,
-                            domain, SEEDS[s], domain, acc, lmLoss(label, s), 0.25 + 0.1 * s, judge, curve,
-                            Map.of(), 12.5));
+                            "", domain, SEEDS[s], domain, acc, lmLoss(label, s), 0.25 + 0.1 * s, judge, curve,
+                            label.equals(SFT) ? Map.of() : Map.of("selection_pl_accuracy", 0.6), 12.5));
                 }
             }
         }
         for (String domain : DOMAINS) {
             for (int s = 0; s < SEEDS.length; s++) {
-                outcomes.add(new Outcome("meta-test-learned-phi", LEARNED + " (beta=0.5)", true, 0.5, domain, SEEDS[s],
-                        domain, 0.58 + 0.01 * s, 1.0, 0.3, Map.of(1.0, new double[]{0.1}), List.of(), Map.of(), 3));
+                outcomes.add(new Outcome("meta-test-learned-phi", LEARNED + " (beta=0.5)", true, 0.5, "", domain,
+                        SEEDS[s], domain, 0.58 + 0.01 * s, 1.0, 0.3, Map.of(1.0, new double[]{0.1}), List.of(), Map.of(),
+                        3));
+                outcomes.add(new Outcome("meta-test-learned-phi", LEARNED + " [" + VARIANT + "]", false, 1.0, VARIANT,
+                        domain, SEEDS[s], domain, variantAccuracy(domain, s), lmLoss(LEARNED, s) - 0.01, 0.3,
+                        Map.of(1.0, new double[]{0.2}), List.of(), Map.of("selection_pl_accuracy", 0.7 + 0.01 * s),
+                        4));
             }
         }
         return new ResultSet(Map.of("protocol", "LEAVE_ONE_DOMAIN_OUT"), outcomes);
@@ -79,13 +90,14 @@ class ExperimentReportTest {
                 ExperimentReport.JUDGE_CSV, ExperimentReport.TABLE)) {
             assertTrue(Files.size(dir.resolve(file)) > 0, file);
         }
-        for (String png : List.of(ExperimentReport.FIGURE_2, ExperimentReport.FIGURE_3, ExperimentReport.FIGURE_4)) {
+        for (String png : List.of(ExperimentReport.FIGURE_2, ExperimentReport.FIGURE_3, ExperimentReport.FIGURE_4,
+                ExperimentReport.FIGURE_5)) {
             BufferedImage image = ImageIO.read(dir.resolve(png).toFile());
             assertNotNull(image, png + " is not a PNG");
             assertTrue(image.getWidth() > 100 && image.getHeight() > 100, png);
         }
-        // 12 main outcomes + 6 sweep rows, one CSV line each after the header
-        assertEquals(1 + 18, Files.readAllLines(dir.resolve(ExperimentReport.CSV)).size());
+        // 12 main outcomes + 6 beta-sweep rows + 6 variant rows, one CSV line each after the header
+        assertEquals(1 + 24, Files.readAllLines(dir.resolve(ExperimentReport.CSV)).size());
         ResultSet back = ResultSet.readJson(dir.resolve(ExperimentReport.JSON));
         assertEquals(fixedResults().outcomes().size(), back.outcomes().size());
         assertTrue(Arrays.equals(fixedResults().outcomes().get(4).judgeScores().get(0.5),
@@ -120,6 +132,27 @@ class ExperimentReportTest {
         assertTrue(lossSection.contains("| " + SFT + " | **" + format(sftLoss, 2) + "** |"), lossSection);
         assertFalse(lossSection.contains("| " + LEARNED + " | **"), lossSection);
         assertTrue(table.contains("## Beta sweep") && table.contains("| beta = 0.5 |"), table);
+        assertFalse(plSection.contains(VARIANT), "a variant is not a Table 3 row\n" + plSection);
+    }
+
+    @Test
+    void shouldPairEachVariantWithTheDefaultLearnedPhi() throws IOException {
+        ExperimentReport.write(fixedResults(), dir);
+        String variants = section(Files.readString(dir.resolve(ExperimentReport.TABLE)), "## Variants of the learned phi");
+        double[] differences = new double[DOMAINS.size() * SEEDS.length];
+        int i = 0;
+        for (String domain : DOMAINS) {
+            for (int s = 0; s < SEEDS.length; s++) {
+                differences[i++] = variantAccuracy(domain, s) - accuracy(LEARNED, domain, s);
+            }
+        }
+        assertTrue(variants.contains("| " + VARIANT + " | +" + format(differences, 5) + " | 3/6 | -0.010 ± 0.000 | 6/6 |"),
+                variants);
+        // the selection accuracies: defaults 0.6 everywhere, the variant 0.70 / 0.71 / 0.72 on each domain
+        assertTrue(variants.contains("| defaults | 0.600 ± 0.000 |"), variants);
+        assertTrue(variants.contains("| " + VARIANT + " | **" + format(new double[] {0.70, 0.71, 0.72, 0.70, 0.71,
+                0.72}, 5) + "** |"), variants);
+        assertTrue(Files.readString(dir.resolve(ExperimentReport.CSV)).contains(",\"" + VARIANT + "\","));
     }
 
     @Test
