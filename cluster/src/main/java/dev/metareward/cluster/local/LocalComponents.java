@@ -20,6 +20,8 @@ import dev.metareward.tensors.judge.Judge;
 import dev.metareward.tensors.judge.Judges;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
+import dev.metareward.tensors.pipeline.InitialPhi;
+import dev.metareward.tensors.pipeline.PhaseListener;
 import dev.metareward.tensors.pipeline.TextScorerReward;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,6 +39,7 @@ public final class LocalComponents {
     private final TransformerModel warmBase;
     /** Where the domain workers of {@link #steps()} send their diagnostics when no run log is given. */
     private final OuterDiagnosticsLog loggedDiagnostics;
+    private INDArray initialPhi;
 
     public LocalComponents(MetarewardConfig config, MultiDomainData data, Batcher batcher, TransformerModel warmBase) {
         this.config = config;
@@ -64,9 +67,15 @@ public final class LocalComponents {
         return TextScorerReward.groundTruth(config, data, batcher.tokenizer());
     }
 
-    /** phi at version 0, derived from the run seed. */
-    public INDArray initialPhi() {
-        return warmBase.reward().initialParameters(SplitMix64.derive(config.run().seed(), "phi-init"));
+    /**
+     * phi at version 0 (outer.phi-init), computed once: the coordinator, the data plane and the final report all
+     * start from it, and a Bradley-Terry start costs a reward-model training.
+     */
+    public synchronized INDArray initialPhi() {
+        if (initialPhi == null) {
+            initialPhi = InitialPhi.of(config, copyOfModel().reward(), batcher, data, PhaseListener.NONE);
+        }
+        return initialPhi.dup();
     }
 
     /** Batches, steps (recording into {@code meters} and the log of per-step diagnostics), initial phi, evaluation. */

@@ -3,10 +3,10 @@ package dev.metareward.tensors.experiment;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.tensors.data.Batcher;
 import dev.metareward.tensors.data.MultiDomainData;
-import dev.metareward.tensors.data.SplitMix64;
 import dev.metareward.tensors.judge.Judge;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
+import dev.metareward.tensors.pipeline.InitialPhi;
 import dev.metareward.tensors.pipeline.PhaseListener;
 import dev.metareward.tensors.pipeline.TextScorerReward;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -35,9 +35,9 @@ public record FoldContext(MetarewardConfig config, Fold fold, MultiDomainData da
         return config.run().seed();
     }
 
-    /** phi at version 0 for this seed, the same derivation as {@code train} uses. */
+    /** phi at version 0 for this seed and fold (outer.phi-init), the same derivation as {@code train} uses. */
     public INDArray initialPhi() {
-        return model.reward().initialParameters(SplitMix64.derive(seed(), "phi-init"));
+        return InitialPhi.of(config, model.reward(), batcher, data, listener);
     }
 
     /** Fine-tuning and scoring on this context's model with this fold's settings (Algorithm 2, PL accuracy...),

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.metareward.config.BuiltinDataSettings;
 import dev.metareward.config.DataSettings.BadLinePolicy;
 import dev.metareward.config.InnerSettings;
+import dev.metareward.config.MetarewardConfig;
 import dev.metareward.config.MetaTestSettings;
 import dev.metareward.config.OuterSettings;
 import dev.metareward.tensors.bilevel.PreferenceLoss;
@@ -17,15 +18,18 @@ import dev.metareward.tensors.data.DomainSampler;
 import dev.metareward.tensors.data.MultiDomainData;
 import dev.metareward.tensors.data.PreferenceBatch;
 import dev.metareward.tensors.data.PreferencePair;
+import dev.metareward.tensors.data.SplitMix64;
 import dev.metareward.tensors.data.TokenBatch;
 import dev.metareward.tensors.data.Tokenizers;
 import dev.metareward.tensors.data.builtin.SentimentDataGenerator;
 import dev.metareward.tensors.model.transformer.ModelShape;
 import dev.metareward.tensors.model.transformer.TransformerModel;
+import dev.metareward.tensors.pipeline.InitialPhi;
 import dev.metareward.tensors.pipeline.PhaseListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -55,6 +59,7 @@ class BuiltinDataBaselinesTest {
     private TransformerModel model;
     private Batcher batcher;
     private List<DomainData> training;
+    private MultiDomainData data;
     private DomainData heldOut;
     private PreferenceBatch heldPairs;
 
@@ -64,7 +69,7 @@ class BuiltinDataBaselinesTest {
         all.add(HELD_OUT);
         new SentimentDataGenerator(new BuiltinDataSettings(all, 160, 120, 7), PROMPT - 1, CONTEXT - PROMPT - 1)
                 .writeTo(dir);
-        MultiDomainData data = MultiDomainData.load(dir, all, BadLinePolicy.FAIL, 0.25);
+        data = MultiDomainData.load(dir, all, BadLinePolicy.FAIL, 0.25);
         batcher = new Batcher(Tokenizers.fromSetting("byte"), CONTEXT, PROMPT);
         model = TransformerModel.create(new ModelShape(ModelShape.BYTE_VOCAB, CONTEXT, 1, 32, 2, 64, 4, 2.0),
                 DataType.FLOAT, 0.02, 3);
@@ -88,6 +93,26 @@ class BuiltinDataBaselinesTest {
         assertEquals(BaselineResult.RM_MT, result.label());
         assertEquals(TRAINING, result.dataDomains());
         assertTrue(after >= 0.7, "pair accuracy " + before + " -> " + after);
+    }
+
+    @Test
+    void shouldStartPhiFromTheSeededInitialisationOrFromABradleyTerryModelAsOuterPhiInitSays() {
+        MetarewardConfig config = MetarewardConfig.defaults().with(Map.of("run.seed", SEED,
+                "data.training-domains", TRAINING, "data.held-out-domains", List.of(HELD_OUT),
+                "baselines.reward-model.steps", 100, "baselines.reward-model.batch", 16,
+                "baselines.reward-model.learning-rate", 1e-2, "baselines.select-every", 0));
+        INDArray random = InitialPhi.of(config, model.reward(), batcher, data, PhaseListener.NONE);
+        assertEquals(model.reward().initialParameters(SplitMix64.derive(SEED, "phi-init")), random);
+
+        MetarewardConfig bradleyTerry = config.with("outer.phi-init", "bradley-terry");
+        INDArray trained = InitialPhi.of(bradleyTerry, model.reward(), batcher, data, PhaseListener.NONE);
+        double before = BradleyTerryLoss.pairAccuracy(model.reward(), random, heldPairs);
+        double after = BradleyTerryLoss.pairAccuracy(model.reward(), trained, heldPairs);
+        LOG.info("phi_0 pair accuracy on {} unseen training-domain pairs: random {}, Bradley-Terry {}", HELD_PAIRS,
+                before, after);
+        assertTrue(after >= 0.7 && after > before, "pair accuracy random " + before + ", Bradley-Terry " + after);
+        assertEquals(trained, InitialPhi.of(bradleyTerry, model.reward(), batcher, data, PhaseListener.NONE),
+                "phi_0 is deterministic in the seed and the data (every node of a cluster computes the same)");
     }
 
     @Test
