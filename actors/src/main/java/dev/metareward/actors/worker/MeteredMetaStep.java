@@ -18,8 +18,6 @@ public final class MeteredMetaStep implements ContributionComputer {
     /** Receives every step's full result (e.g. the run's diagnostics log), after the meters recorded it. */
     @FunctionalInterface
     public interface StepObserver {
-        StepObserver NONE = (phiVersion, result) -> { };
-
         void onStep(long phiVersion, DomainMetaStep.Result result);
     }
 
@@ -29,10 +27,6 @@ public final class MeteredMetaStep implements ContributionComputer {
     private final String domain;
     private final Timer innerStep;
     private final Timer hypergradient;
-
-    public MeteredMetaStep(DomainMetaStep step, TrainerMeters meters) {
-        this(step, meters, StepObserver.NONE);
-    }
 
     public MeteredMetaStep(DomainMetaStep step, TrainerMeters meters, StepObserver observer) {
         this.step = step;

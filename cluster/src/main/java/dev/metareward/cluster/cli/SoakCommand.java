@@ -93,30 +93,10 @@ final class SoakCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException, IOException {
-        if (!(minutes > 0) || minutes > 7 * 24 * 60) {
-            throw new UserInputException("--minutes must be in (0, 10080] but was " + minutes);
-        }
-        if (!(intervalSeconds >= 0.5) || intervalSeconds > minutes * 60 / 4) {
-            throw new UserInputException("--interval must be at least 0.5 s and leave at least 4 samples in "
-                    + "--minutes " + minutes + " but was " + intervalSeconds);
-        }
-        double warmup = warmupMinutes != null ? warmupMinutes : Math.min(10, minutes * 0.2);
-        if (warmup < 0 || warmup >= minutes) {
-            throw new UserInputException("--warmup-minutes must be in [0, --minutes) but was " + warmup);
-        }
+        double warmup = validatedWarmupMinutes();
         List<String> overrides = new ArrayList<>(configOptions.overrides);
         overrides.add("outer.steps=" + ENDLESS_STEPS);
-        if (configOptions.file == null) {
-            throw new UserInputException("missing --config FILE: name a cluster config, e.g. --config "
-                    + "config/cluster-local.conf");
-        }
-        MetarewardConfig config = MetarewardConfig.load(configOptions.file, overrides);
-        for (String node : metrics.keySet()) {
-            if (config.cluster().node(node).isEmpty()) {
-                throw new UserInputException("--metrics names node \"" + node + "\", which is not among cluster.nodes "
-                        + "of " + configOptions.file);
-            }
-        }
+        MetarewardConfig config = soakConfig(overrides);
         Path dir = out != null ? out : config.run().outputDir().resolve("soak");
         PrintWriter console = spec.commandLine().getOut();
         console.printf(Locale.ROOT, "soak of %s for %.1f min (warm-up %.1f min), a sample every %.1f s; load average "
@@ -126,18 +106,7 @@ final class SoakCommand implements Callable<Integer> {
         AtomicInteger restarts = new AtomicInteger();
         try (SoakFiles files = new SoakFiles(dir); BufferedWriter log = Files.newBufferedWriter(
                 dir.resolve("nodes.log"), StandardCharsets.UTF_8)) {
-            LocalCluster.LineSink sink = (node, line) -> {
-                if (line.contains(SUPERVISED_RESTART)) {
-                    restarts.incrementAndGet();
-                }
-                synchronized (log) {
-                    try {
-                        log.write("[" + node + "] " + line + "\n");
-                    } catch (IOException e) {
-                        // the node log is a convenience; the samples go on
-                    }
-                }
-            };
+            LocalCluster.LineSink sink = nodeLog(log, restarts);
             AppliedUpdates updates = new AppliedUpdates(config.run().outputDir().resolve(OuterLossLog.FILE));
             OffHeapProbe probe = new OffHeapProbe();
             AtomicBoolean stopping = new AtomicBoolean();
@@ -192,6 +161,54 @@ final class SoakCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the soak's files in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The options checked against each other; returns the warm-up in minutes. */
+    private double validatedWarmupMinutes() {
+        if (!(minutes > 0) || minutes > 7 * 24 * 60) {
+            throw new UserInputException("--minutes must be in (0, 10080] but was " + minutes);
+        }
+        if (!(intervalSeconds >= 0.5) || intervalSeconds > minutes * 60 / 4) {
+            throw new UserInputException("--interval must be at least 0.5 s and leave at least 4 samples in "
+                    + "--minutes " + minutes + " but was " + intervalSeconds);
+        }
+        double warmup = warmupMinutes != null ? warmupMinutes : Math.min(10, minutes * 0.2);
+        if (warmup < 0 || warmup >= minutes) {
+            throw new UserInputException("--warmup-minutes must be in [0, --minutes) but was " + warmup);
+        }
+        return warmup;
+    }
+
+    /** The cluster config with the soak's overrides, every --metrics node checked against its nodes. */
+    private MetarewardConfig soakConfig(List<String> overrides) {
+        if (configOptions.file == null) {
+            throw new UserInputException("missing --config FILE: name a cluster config, e.g. --config "
+                    + "config/cluster-local.conf");
+        }
+        MetarewardConfig config = MetarewardConfig.load(configOptions.file, overrides);
+        for (String node : metrics.keySet()) {
+            if (config.cluster().node(node).isEmpty()) {
+                throw new UserInputException("--metrics names node \"" + node + "\", which is not among cluster.nodes "
+                        + "of " + configOptions.file);
+            }
+        }
+        return config;
+    }
+
+    /** Writes every node's output line to {@code log} and counts the supervised restarts among them. */
+    private static LocalCluster.LineSink nodeLog(BufferedWriter log, AtomicInteger restarts) {
+        return (node, line) -> {
+            if (line.contains(SUPERVISED_RESTART)) {
+                restarts.incrementAndGet();
+            }
+            synchronized (log) {
+                try {
+                    log.write("[" + node + "] " + line + "\n");
+                } catch (IOException e) {
+                    // the node log is a convenience; the samples go on
+                }
+            }
+        };
     }
 
     private SoakSample sample(double seconds, long updates, int restarts, LocalCluster cluster, OffHeapProbe probe) {
