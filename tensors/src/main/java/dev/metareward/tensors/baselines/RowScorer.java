@@ -4,6 +4,7 @@ import dev.metareward.tensors.data.TokenBatch;
 import dev.metareward.tensors.model.PolicyModel;
 import dev.metareward.tensors.model.RewardModel;
 import dev.metareward.tensors.model.ValueAndGradient;
+import java.util.function.BiFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -20,30 +21,30 @@ interface RowScorer {
 
     /** F_i(theta) = log pi_theta(y_i | x_i). */
     static RowScorer logProbsOf(PolicyModel policy) {
-        return new RowScorer() {
-            @Override
-            public INDArray values(INDArray theta, TokenBatch batch) {
-                return policy.sequenceLogProbs(theta, batch);
-            }
-
-            @Override
-            public ValueAndGradient valuesAndGradient(INDArray theta, TokenBatch batch, double[] weights) {
-                return policy.sequenceLogProbsAndGradient(theta, batch, weights);
-            }
-        };
+        return of(policy::sequenceLogProbs, policy::sequenceLogProbsAndGradient);
     }
 
     /** r_i(phi). */
     static RowScorer rewardsOf(RewardModel reward) {
+        return of(reward::rewards, reward::rewardsAndGradient);
+    }
+
+    /** The gradient half of a scorer, as a model method reference. */
+    @FunctionalInterface
+    interface WeightedGradient {
+        ValueAndGradient apply(INDArray parameters, TokenBatch batch, double[] weights);
+    }
+
+    private static RowScorer of(BiFunction<INDArray, TokenBatch, INDArray> values, WeightedGradient gradient) {
         return new RowScorer() {
             @Override
-            public INDArray values(INDArray phi, TokenBatch batch) {
-                return reward.rewards(phi, batch);
+            public INDArray values(INDArray parameters, TokenBatch batch) {
+                return values.apply(parameters, batch);
             }
 
             @Override
-            public ValueAndGradient valuesAndGradient(INDArray phi, TokenBatch batch, double[] weights) {
-                return reward.rewardsAndGradient(phi, batch, weights);
+            public ValueAndGradient valuesAndGradient(INDArray parameters, TokenBatch batch, double[] weights) {
+                return gradient.apply(parameters, batch, weights);
             }
         };
     }
