@@ -18,6 +18,7 @@ import dev.metareward.config.MetarewardConfig;
 import dev.metareward.config.NodeSettings;
 import dev.metareward.metrics.NodeMetrics;
 import dev.metareward.metrics.TrainerMeters;
+import dev.metareward.tensors.model.transformer.TransformerModel;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -76,7 +77,7 @@ final class NodeCommand implements Callable<Integer> {
         try (OuterLossLog losses = self.hasRole(NodeSettings.COORDINATOR) ? OuterLossLog.shared(config.run().outputDir())
                 : null) {
             ClusterNode node = ClusterNode.start(prepared, self, ArterySecurity.remotingConfig(config.cluster(), self),
-                    dataPlane(config, self, prepared.components().initialPhi(), meters), listener(losses), meters);
+                    dataPlane(config, self, prepared.components().copyOfModel(), meters), listener(losses), meters);
             Thread hook = new Thread(() -> node.stop("the process received a termination signal"), "node-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             if (exitWith != null) {
@@ -103,11 +104,11 @@ final class NodeCommand implements Callable<Integer> {
      * This node's Aeron data plane, frames signed with the run secret (cluster.secret-file or its variable), its
      * counters exported as the node's data-plane meters.
      */
-    private static Transport dataPlane(MetarewardConfig config, NodeSettings self, INDArray phi0,
+    private static Transport dataPlane(MetarewardConfig config, NodeSettings self, TransformerModel model,
                                        TrainerMeters meters) {
         RunSecret secret = RunSecret.resolve(config.cluster().secretFile(), config.cluster().secretEnv());
         AeronTransport transport = AeronTransport.start(AeronTransportSettings.fromCluster(config.cluster(),
-                self.name(), config.run().id(), secret, phi0.length(), phi0.dataType()));
+                self.name(), config.run().id(), secret, model.reward().parameterCount(), model.dataType()));
         transport.stats().exportTo(meters);
         return transport;
     }
