@@ -84,9 +84,10 @@ class EvaluatorBroadcastTest {
     }
 
     @Test
-    void shouldEvaluateEveryNthBroadcastVersionOnceAndTheFinalVersion() throws InterruptedException {
+    void shouldEvaluatePhi0EveryNthBroadcastVersionOnceAndTheFinalVersion() throws InterruptedException {
         ActorRef<Evaluator.Command> evaluator = spawn(2, 0, 5, Duration.ofSeconds(5));
         broadcast(0);
+        expectEvaluated(0); // a fresh run's phi_0 is a candidate for selection
         broadcast(1);
         broadcast(2);
         broadcast(2); // a re-broadcast of the same version (round timeout, worker registration)
@@ -97,8 +98,8 @@ class EvaluatorBroadcastTest {
         broadcast(5);
         expectEvaluated(5);
         EvaluatorSummary end = drain(evaluator, 5);
-        assertEquals(List.of(2L, 4L, 5L), versions(end));
-        assertEquals(3, end.offered());
+        assertEquals(List.of(0L, 2L, 4L, 5L), versions(end));
+        assertEquals(4, end.offered());
         assertEquals(5, end.best().orElseThrow().result().version(), "highest training accuracy wins");
         assertEquals(5.0, registry.get(MeterCatalogue.PHI_VERSION.meterName()).gauge().value());
         assertEquals(0.0, registry.get(MeterCatalogue.EVALUATOR_LAG.meterName()).gauge().value(), "5 was evaluated");
@@ -107,7 +108,7 @@ class EvaluatorBroadcastTest {
     }
 
     @Test
-    void shouldIgnoreTheStartVersionAndBroadcastsOfAnotherRun() throws InterruptedException {
+    void shouldIgnoreTheStartVersionOfAResumedRunAndBroadcastsOfAnotherRun() throws InterruptedException {
         ActorRef<Evaluator.Command> evaluator = spawn(2, 4, 100, Duration.ofSeconds(5));
         broadcast(4);
         broadcast("other-run", 6);

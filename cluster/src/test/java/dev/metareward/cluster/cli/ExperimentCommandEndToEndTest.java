@@ -75,7 +75,8 @@ class ExperimentCommandEndToEndTest {
         assertEquals(Set.of(0.5, 1.0), learned.stream().map(Outcome::beta).collect(Collectors.toSet()));
         for (Outcome o : learned) {
             double version = o.diagnostics().get("selected_phi_version");
-            assertTrue(version >= 1 && version <= 2, "selected phi version " + version);
+            assertTrue(version >= 0 && version <= 2, "selected phi version " + version); // phi_0 is a candidate
+            assertTrue(Double.isFinite(o.diagnostics().get("selection_pl_accuracy")), o.diagnostics().toString());
             // curve-every = 1 over meta-test.steps = 2: points at steps 0, 1, 2, the last one the reported policy
             assertEquals(List.of(0, 1, 2), o.curve().stream().map(Outcome.CurvePoint::step).toList());
             assertEquals(o.plAccuracy(), o.curve().get(2).plAccuracy(), 1e-12);
