@@ -43,7 +43,8 @@ final class MetaLearnedPhi implements PhiMetaTestMethod.PhiSource {
         Selection selection = new Selection(phi -> evaluation.trainingDomainAccuracy(context.data(), domains, phi,
                 config.metaTest().evaluatorSteps()));
         if (every > 0 || steps == 0) {
-            selection.consider(trainer.phi(), trainer.version());
+            LOG.info("fold {} seed {}: phi_0 training-domain PL accuracy {}", context.fold().name(), context.seed(),
+                    String.format("%.3f", selection.consider(trainer.phi(), trainer.version())));
         }
         double firstLoss = Double.NaN;
         double lastLoss = Double.NaN;
