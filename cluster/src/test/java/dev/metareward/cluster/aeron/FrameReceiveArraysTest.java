@@ -36,6 +36,8 @@ class FrameReceiveArraysTest {
             assertArrayEquals(new long[] {1000}, arrays.create().shape(), "a reshape does not touch the shared info");
             assertEquals(4000.0, reshaped.sumNumber().doubleValue());
             assertNotSame(a.data(), c.data());
+            assertSame(b.shapeInfoDataBuffer(), c.shapeInfoDataBuffer(),
+                    "on the CPU backend the receiver's arrays share one shape-info buffer");
             assertTrue(Nd4j.createUninitialized(type, 1000).equalShapes(c));
         }
     }
