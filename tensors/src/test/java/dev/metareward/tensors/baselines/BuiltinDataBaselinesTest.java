@@ -100,7 +100,8 @@ class BuiltinDataBaselinesTest {
         MetarewardConfig config = MetarewardConfig.defaults().with(Map.of("run.seed", SEED,
                 "data.training-domains", TRAINING, "data.held-out-domains", List.of(HELD_OUT),
                 "baselines.reward-model.steps", 100, "baselines.reward-model.batch", 16,
-                "baselines.reward-model.learning-rate", 1e-2, "baselines.select-every", 0));
+                "baselines.reward-model.learning-rate", 1e-2, "baselines.select-every", 0,
+                "outer.phi-init", "random"));
         INDArray random = InitialPhi.of(config, model.reward(), batcher, data, PhaseListener.NONE);
         assertEquals(model.reward().initialParameters(SplitMix64.derive(SEED, "phi-init")), random);
 
@@ -112,7 +113,7 @@ class BuiltinDataBaselinesTest {
                 before, after);
         assertTrue(after >= 0.7 && after > before, "pair accuracy random " + before + ", Bradley-Terry " + after);
         assertEquals(trained, InitialPhi.of(bradleyTerry, model.reward(), batcher, data, PhaseListener.NONE),
-                "phi_0 is deterministic in the seed and the data (every node of a cluster computes the same)");
+                "phi_0 is deterministic in the seed and the data (a restarted coordinator computes the same)");
     }
 
     @Test
