@@ -226,11 +226,14 @@ class ClusterRunEndToEndTest {
                 .map(port -> URI.create("http://127.0.0.1:" + port + "/metrics")).toList();
         try (PrometheusServer prometheus = PrometheusServer.start(endpoints, tmp.resolve("prometheus"))) {
             // The nodes prepare data and base, form the cluster and train a few versions first (slow on a busy VM).
-            children.awaitOutput("coord", Pattern.compile("evaluated phi version \\d+"), RUN_DEADLINE);
+            // A version after phi_0 (which is evaluated at once, before any worker step).
+            children.awaitOutput("coord", Pattern.compile("evaluated phi version [1-9]\\d*"), RUN_DEADLINE);
             Instant deadline = Instant.now().plus(Duration.ofMinutes(1));
             prometheus.await("metareward_evaluator_pl_accuracy{run=\"e2e\"}", ClusterRunEndToEndTest::hasSeries,
                     deadline);
             prometheus.await("max(metareward_phi_version{run=\"e2e\", node=~\"worker-.*\"}) >= 3",
+                    ClusterRunEndToEndTest::hasSeries, deadline);
+            prometheus.await("sum(rate(metareward_tokens_processed_total{run=\"e2e\"}[10s])) > 0",
                     ClusterRunEndToEndTest::hasSeries, deadline);
             // rate() needs two samples inside its window: three recent scrapes of every node.
             prometheus.await("count_over_time(up{job=\"metareward\"}[10s]) >= 3",
