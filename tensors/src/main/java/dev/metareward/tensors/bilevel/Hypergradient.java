@@ -37,8 +37,13 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Hypergradient {
 
-    /** Rows per reward-model backward when the weighted sum is split into chunks (bounds activation memory). */
-    public static final int DEFAULT_REWARD_ROWS_PER_PASS = 256;
+    /**
+     * Rows per reward-model backward when the weighted sum is split into chunks. It bounds activation memory: the
+     * engine keeps one activation set per batch size, and at 256 rows the small bench workload's set (attention and
+     * FFN activations of 256 x 128 tokens over 4 layers) held the meta step's process at 7 GB; at 64 it peaked at
+     * 2.6 GB, and no slower (docs/RESULTS.md, decision 65).
+     */
+    public static final int DEFAULT_REWARD_ROWS_PER_PASS = 64;
 
     private final PolicyModel policy;
     private final RewardModel reward;
