@@ -198,7 +198,7 @@ class HypergradientTest {
         assertEquals(2, truncated.hessianSteps());
         assertEquals(4, truncated.policyForwardBackwardPasses());
         assertEquals(2 * (STEPS - 2), truncated.policyForwardPasses());
-        // 6 batches of 4 rows fit one reward pass of 256 rows; a limit of 8 rows needs 3.
+        // 6 batches of 4 rows fit one reward pass of the default limit; a limit of 8 rows needs 3.
         assertEquals(1, truncated.rewardBackwardPasses());
         Hypergradient.Result chunked = new Hypergradient(policy, reward, new HypergradientSettings(Mode.TRUNCATED, 2, 0), 8)
                 .compute(phi, trajectory, v);
