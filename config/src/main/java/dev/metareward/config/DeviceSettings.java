@@ -9,8 +9,10 @@ import java.util.Set;
  * @param backend ND4J backend; cuda needs a build with the cuda Maven profile
  * @param gpus    GPU ordinals of this node (empty on the CPU backend)
  * @param engine  the model's compute engine ({@link #effectiveEngine()} resolves {@code AUTO})
+ * @param cpuThreads row ranges (and threads) each model call of the CPU engine is split into; 0 = one per available
+ *                processor ({@link #effectiveCpuThreads()})
  */
-public record DeviceSettings(Backend backend, List<Integer> gpus, Engine engine) {
+public record DeviceSettings(Backend backend, List<Integer> gpus, Engine engine, int cpuThreads) {
 
     /** ND4J backend; cuda needs a build with the cuda Maven profile. */
     public enum Backend { CPU, CUDA }
@@ -30,11 +32,30 @@ public record DeviceSettings(Backend backend, List<Integer> gpus, Engine engine)
 
     public DeviceSettings {
         gpus = List.copyOf(gpus);
+        if (cpuThreads < 0) {
+            throw new IllegalArgumentException("device.cpu-threads must be >= 0 (0 = one per processor), got "
+                    + cpuThreads);
+        }
     }
 
-    /** The settings with {@code engine = AUTO}. */
+    /** The settings with {@code engine = AUTO} and one CPU thread per processor. */
     public DeviceSettings(Backend backend, List<Integer> gpus) {
-        this(backend, gpus, Engine.AUTO);
+        this(backend, gpus, Engine.AUTO, 0);
+    }
+
+    /** {@link #cpuThreads()} with 0 resolved to the processors this JVM may use. */
+    public int effectiveCpuThreads() {
+        return cpuThreads == 0 ? availableProcessors() : cpuThreads;
+    }
+
+    /** The processors this JVM may use (a container's CPU limit included). */
+    public static int availableProcessors() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** These settings with {@code cpu-threads} replaced. */
+    public DeviceSettings withCpuThreads(int threads) {
+        return new DeviceSettings(backend, gpus, engine, threads);
     }
 
     /** {@link #engine()} with {@code AUTO} resolved by {@link #backend()}: never {@code AUTO}. */
@@ -63,6 +84,14 @@ public record DeviceSettings(Backend backend, List<Integer> gpus, Engine engine)
             case "nd4j" -> Engine.ND4J;
             default -> Engine.AUTO;
         };
-        return new DeviceSettings("cuda".equals(backend) ? Backend.CUDA : Backend.CPU, gpus, parsed);
+        int cpuThreads = r.intAtLeast("cpu-threads", 0);
+        boolean deviceEngine = "nd4j".equals(engine) || ("auto".equals(engine) && "cuda".equals(backend));
+        if (deviceEngine && cpuThreads > 1) {
+            r.problem("cpu-threads", "splits the calls of the cpu-kernels engine over threads, but this node computes "
+                    + "on the nd4j engine (one stream per worker); leave it at 0 or 1");
+        }
+        // A negative value is already a reported problem; 0 keeps the record valid until the error is thrown.
+        return new DeviceSettings("cuda".equals(backend) ? Backend.CUDA : Backend.CPU, gpus, parsed,
+                Math.max(0, cpuThreads));
     }
 }

@@ -207,6 +207,22 @@ class MetarewardConfigTest {
     }
 
     @Test
+    void shouldResolveCpuThreadsAndRejectThemWhereNothingReadsThem() throws IOException {
+        assertEquals(0, MetarewardConfig.defaults().device().cpuThreads());
+        assertEquals(Runtime.getRuntime().availableProcessors(),
+                MetarewardConfig.defaults().device().effectiveCpuThreads());
+        assertEquals(3, MetarewardConfig.load(write("metareward.device.cpu-threads = 3")).device()
+                .effectiveCpuThreads());
+        ConfigError negative = failure("metareward.device.cpu-threads = -1");
+        assertTrue(negative.getMessage().contains("'metareward.device.cpu-threads'"), negative.getMessage());
+        ConfigError onDevice = failure("metareward.device { engine = \"nd4j\", cpu-threads = 2 }");
+        assertTrue(onDevice.getMessage().contains("'metareward.device.cpu-threads'")
+                && onDevice.getMessage().contains("nd4j engine"), onDevice.getMessage());
+        assertEquals(1, MetarewardConfig.load(write("metareward.device { engine = \"nd4j\", cpu-threads = 1 }"))
+                .device().effectiveCpuThreads());
+    }
+
+    @Test
     void shouldReadTheExperimentBlockWithLeaveOneDomainOutOverTheRunsDomainsByDefault() throws IOException {
         MetarewardConfig config = MetarewardConfig.load(write("metareward.experiment { seeds = [5, 6, 7], "
                 + "beta-sweep = [0.5, 2.0] }"));

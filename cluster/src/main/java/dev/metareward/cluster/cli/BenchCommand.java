@@ -56,6 +56,11 @@ final class BenchCommand implements Callable<Integer> {
                     + "(ND4J operations; on the CPU for comparison) (default: ${DEFAULT-VALUE}).")
     String engine;
 
+    @Option(names = "--cpu-threads", paramLabel = "N", defaultValue = "0",
+            description = "Row ranges (and threads) per model call on the cpu-kernels engine, as device.cpu-threads: "
+                    + "0 = one per processor; 1 = one thread, BLAS as it is (default: ${DEFAULT-VALUE}).")
+    int cpuThreads;
+
     @Spec
     CommandSpec spec;
 
@@ -70,7 +75,11 @@ final class BenchCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw new UserInputException("--warmup must be 0 or more but was " + warmup);
         }
-        WorkloadBenchmark.Options options = new WorkloadBenchmark.Options(repeats, warmup, engine());
+        if (cpuThreads < 0) {
+            throw new UserInputException("--cpu-threads must be 0 (one per processor) or more but was " + cpuThreads);
+        }
+        WorkloadBenchmark.Options options = new WorkloadBenchmark.Options(repeats, warmup, engine(),
+                cpuThreads == 0 ? DeviceSettings.availableProcessors() : cpuThreads);
         WorkloadBenchmark.Result result;
         try (PhaseProgress progress = new PhaseProgress()) {
             result = WorkloadBenchmark.run(w, options, progress);
@@ -119,10 +128,10 @@ final class BenchCommand implements Callable<Integer> {
                 s.loraRank(), w.innerBatch(), w.innerSteps(), w.innerStepsOverridden()
                         ? " (overridden; MATH.md: " + w.defaultInnerSteps() + ")" : "", w.outerBatch(), w.alpha(),
                 w.beta()));
-        sb.append(String.format("ND4J %s, %d processors, OMP_WAIT_POLICY=%s, engine %s; medians of %d meta steps "
-                        + "and %d inner steps after %d and %d warm-up%n", WorkloadBenchmark.backendName(),
+        sb.append(String.format("ND4J %s, %d processors, OMP_WAIT_POLICY=%s, engine %s on %d thread(s); medians of %d "
+                        + "meta steps and %d inner steps after %d and %d warm-up%n", WorkloadBenchmark.backendName(),
                 Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"),
-                engineLabel(r), r.metaStep().samples(),
+                engineLabel(r), r.cpuThreads(), r.metaStep().samples(),
                 r.innerStep().samples(), warmup, warmup * WorkloadBenchmark.INNER_STEPS_PER_REPEAT));
         sb.append(String.format("%-22s %12s %25s %12s %14s%n", "", "ours", "min .. max", "PyTorch+",
                 "ours/PyTorch+"));
@@ -189,6 +198,7 @@ final class BenchCommand implements Callable<Integer> {
         m.put("warmup", warmup);
         m.put("simd_kernels", r.simdKernels());
         m.put("engine", r.engine() == DeviceSettings.Engine.ND4J ? "nd4j" : "cpu-kernels");
+        m.put("cpu_threads", r.cpuThreads());
         try {
             return JSON.writeValueAsString(m);
         } catch (JsonProcessingException e) {

@@ -58,7 +58,7 @@ public final class NodeRuntime {
     public OptionalInt nextWorkerDevice() {
         // Built here, not at start: only worker nodes have GPUs (a CUDA node without any is a config error for them).
         DevicePlacement placement = new DevicePlacement(new DeviceSettings(config().device().backend(), self.gpus(),
-                config().device().engine()));
+                config().device().engine(), config().device().cpuThreads()));
         return placement.gpuFor(workersStarted.getAndIncrement());
     }
 

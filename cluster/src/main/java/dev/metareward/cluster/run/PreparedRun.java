@@ -57,8 +57,9 @@ public record PreparedRun(MetarewardConfig config, MultiDomainData data, Batcher
         MultiDomainData data = prepared.data();
         Batcher batcher = prepared.batcher();
         TransformerModel model = prepared.model();
-        LOG.info("model engine: {} (device.backend {}, device.engine {})", model.computeEngine(),
-                config.device().backend(), config.device().engine());
+        LOG.info("model engine: {}, {} thread(s) per call (device.backend {}, device.engine {}, device.cpu-threads {})",
+                model.computeEngine(), model.cpuThreads(), config.device().backend(), config.device().engine(),
+                config.device().cpuThreads());
         return new PreparedRun(config, data, batcher, model, new LocalComponents(config, data, batcher, model));
     }
 }

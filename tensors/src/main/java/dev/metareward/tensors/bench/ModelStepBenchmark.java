@@ -117,7 +117,7 @@ public final class ModelStepBenchmark {
         Map<String, Double> kernelMs = new LinkedHashMap<>();
         profile.kernelNanos().forEach((k, v) -> kernelMs.put(k, v / 1e6 / iterations));
         long growth = Pointer.physicalBytes() - before;
-        return new Result(timings, gemmPeak(), innerStepFlops(tinyShape(), 8, 48) / 1e9, kernelMs,
+        return new Result(timings, GemmPeak.measure(1024, 10, 3), innerStepFlops(tinyShape(), 8, 48) / 1e9, kernelMs,
                 profile.kernelImplementation(), growth);
     }
 
@@ -136,14 +136,6 @@ public final class ModelStepBenchmark {
         double layer0QkvInput = 2 * n * 3 * d * d;
         double backward = forward - layer0QkvInput + s.layers() * lora + 2 * head;
         return forward + (forward + head + backward);
-    }
-
-    static double gemmPeak() {
-        INDArray a = Nd4j.rand(DataType.FLOAT, 1024, 1024);
-        INDArray b = Nd4j.rand(DataType.FLOAT, 1024, 1024);
-        INDArray c = Nd4j.create(DataType.FLOAT, 1024, 1024);
-        Timing t = time("gemm", 10, 3, () -> Nd4j.gemm(a, b, c, false, false, 1.0, 0.0));
-        return 2.0 * 1024 * 1024 * 1024 / (t.medianMs() * 1e6);
     }
 
     static Timing time(String name, int iterations, int warmup, Runnable op) {

@@ -51,19 +51,21 @@ public final class WorkloadBenchmark {
      *
      * @param repeats timed meta steps (>= 1); the inner step is timed {@value #INNER_STEPS_PER_REPEAT} times as often
      * @param warmup  untimed meta steps first (>= 0), likewise for the inner step
+     * @param engine  the model's engine
+     * @param cpuThreads row ranges (threads) per model call of the CPU engine (>= 1; {@code device.cpu-threads})
      */
-    public record Options(int repeats, int warmup, DeviceSettings.Engine engine) {
+    public record Options(int repeats, int warmup, DeviceSettings.Engine engine, int cpuThreads) {
         public Options {
-            if (repeats < 1 || warmup < 0) {
-                throw new IllegalArgumentException("bench needs repeats >= 1 and warmup >= 0, got repeats " + repeats
-                        + " and warmup " + warmup);
+            if (repeats < 1 || warmup < 0 || cpuThreads < 1) {
+                throw new IllegalArgumentException("bench needs repeats >= 1, warmup >= 0 and cpuThreads >= 1, got "
+                        + "repeats " + repeats + ", warmup " + warmup + " and cpuThreads " + cpuThreads);
             }
             Objects.requireNonNull(engine, "engine");
         }
 
-        /** On the default engine of the loaded backend ({@code AUTO}). */
+        /** On the default engine of the loaded backend ({@code AUTO}), one thread per processor. */
         public Options(int repeats, int warmup) {
-            this(repeats, warmup, DeviceSettings.Engine.AUTO);
+            this(repeats, warmup, DeviceSettings.Engine.AUTO, DeviceSettings.availableProcessors());
         }
     }
 
@@ -93,10 +95,11 @@ public final class WorkloadBenchmark {
      *                        {@code --add-modules jdk.incubator.vector} and a build that has them) rather than scalar ones;
      *                        false on the ND4J engine, which has none
      * @param engine          the engine the model computed on ({@code CPU_KERNELS} or {@code ND4J})
+     * @param cpuThreads      row ranges (threads) per model call: 1 on the ND4J engine
      */
     public record Result(BenchWorkload workload, Timing metaStep, Timing innerStep, double innerStepFlops,
                          double metaStepFlops, double gemmPeakGflops, boolean simdKernels,
-                         DeviceSettings.Engine engine) {
+                         DeviceSettings.Engine engine, int cpuThreads) {
 
         public double tokensPerSecond() {
             return workload.innerStepTokens() / innerStep.median();
@@ -127,7 +130,7 @@ public final class WorkloadBenchmark {
     /** Runs the workload; {@code listener} hears every warm-up and timed step and the GEMM phase. */
     public static Result run(BenchWorkload workload, Options options, PhaseListener listener) {
         TransformerModel model = TransformerModel.create(workload.shape(), DataType.FLOAT, workload.initStd(), MODEL_SEED,
-                options.engine());
+                options.engine(), options.cpuThreads());
         LoraPolicy policy = model.policy();
         LoraReward reward = model.reward();
         INDArray phi = reward.initialParameters(PHI_SEED);
@@ -137,8 +140,9 @@ public final class WorkloadBenchmark {
         OuterSettings outer = new OuterSettings(1, workload.outerBatch(), OuterSettings.Optimizer.SGD, 1e-2, 0);
         DomainMetaStep metaStep = new DomainMetaStep(policy, reward, batches, inner, outer,
                 new HypergradientSettings(HypergradientSettings.Mode.EXACT, 1, 0));
-        LOG.info("bench {}: theta {} and phi {} parameters, D = {}, float32, engine {}", workload.name(),
-                policy.parameterCount(), reward.parameterCount(), workload.innerSteps(), model.computeEngine());
+        LOG.info("bench {}: theta {} and phi {} parameters, D = {}, float32, engine {} on {} thread(s)", workload.name(),
+                policy.parameterCount(), reward.parameterCount(), workload.innerSteps(), model.computeEngine(),
+                model.cpuThreads());
 
         repeat("meta step warm-up", options.warmup(), listener, () -> metaStep.compute(phi, 0));
         Timing meta = Timing.of(repeat("meta steps", options.repeats(), listener, () -> metaStep.compute(phi, 0)));
@@ -158,7 +162,7 @@ public final class WorkloadBenchmark {
         TransformerFlops flops = new TransformerFlops(workload.shape());
         boolean cpuKernels = model.computeEngine() == DeviceSettings.Engine.CPU_KERNELS;
         return new Result(workload, meta, innerTiming, flops.innerStep(workload), flops.metaStep(workload), peak,
-                cpuKernels && simdKernelsAvailable(), model.computeEngine());
+                cpuKernels && simdKernelsAvailable(), model.computeEngine(), model.cpuThreads());
     }
 
     /**

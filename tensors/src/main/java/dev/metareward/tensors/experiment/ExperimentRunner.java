@@ -112,9 +112,14 @@ public final class ExperimentRunner {
         ExperimentSettings e = config.experiment();
         List<Fold> folds = Fold.of(e, config.data());
         List<Cell> cells = new ArrayList<>();
+        // Seeds on parallel threads already fill the cores: each model call then runs on its own thread alone.
+        boolean parallelSeeds = Math.min(e.parallelSeeds(), e.seeds().size()) > 1;
         for (long seed : e.seeds()) {
             MetarewardConfig seedConfig = config.with(Map.of("run.seed", seed,
                     "run.output-dir", e.outputDir().toString()));
+            if (parallelSeeds) {
+                seedConfig = seedConfig.with("device.cpu-threads", 1);
+            }
             for (Fold fold : folds) {
                 MetarewardConfig foldConfig = forFold(seedConfig, fold);
                 for (Variant variant : variants(config)) {
@@ -301,11 +306,13 @@ public final class ExperimentRunner {
 
     /**
      * The cell's file: named by row, fold and seed, and by a fingerprint of every setting that can change its
-     * numbers (all but the experiment block), so a changed setting is computed afresh.
+     * numbers (all but the experiment block), so a changed setting is computed afresh. {@code device.cpu-threads}
+     * is left out: like the BLAS build and the machine, it changes a cell's numbers in the last bits only, and it
+     * follows {@code parallel-seeds}.
      */
     private static Path cellFile(Path out, Variant variant, Fold fold, long seed, MetarewardConfig cellConfig) {
-        String settings = cellConfig.resolved().getConfig(MetarewardConfig.ROOT).withoutPath("experiment").root()
-                .render(com.typesafe.config.ConfigRenderOptions.concise());
+        String settings = cellConfig.resolved().getConfig(MetarewardConfig.ROOT).withoutPath("experiment")
+                .withoutPath("device.cpu-threads").root().render(com.typesafe.config.ConfigRenderOptions.concise());
         String key = Fingerprints.of(settings, variant.id(), fold.toString()).substring(0, 12);
         return out.resolve("cells").resolve(variant.id() + "_" + fold.name() + "_seed" + seed + "_" + key + ".json");
     }

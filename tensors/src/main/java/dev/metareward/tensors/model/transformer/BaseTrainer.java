@@ -8,6 +8,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.Adam;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * MLE warm start of ALL base weights with Adam (beta1 0.9, beta2 0.999, eps 1e-8).
  *
@@ -22,6 +25,8 @@ public final class BaseTrainer {
     private final TransformerEngine engine;
     private final NativeBuf gradient;
     private final GradientUpdater<?> adam;
+    /** The gradient of row ranges 1.. of a step (range 0 writes into {@link #gradient}), kept between steps. */
+    private final NativeBuf[] rangeGradients;
     private int steps;
 
     BaseTrainer(TransformerModel model, double learningRate) {
@@ -31,6 +36,7 @@ public final class BaseTrainer {
         this.model = model;
         this.engine = model.engine();
         this.gradient = NativeBuf.zeros(model.dataType(), engine.layout.size);
+        this.rangeGradients = new NativeBuf[model.cpuThreads()];
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             INDArray state = Nd4j.create(model.dataType(), 1, 2 * engine.layout.size);
             this.adam = new Adam(learningRate).instantiate(state, true);
@@ -49,12 +55,7 @@ public final class BaseTrainer {
 
     /** Mean cross entropy of {@code batch} without changing the model. */
     public double loss(TokenBatch batch) {
-        engine.validate(batch);
-        Activations a = engine.activations(batch.size());
-        engine.forward(a, batch.tokens(), null, null);
-        TargetRows rows = TargetRows.allNonPad(batch);
-        engine.lmHead(a, rows, engine.base, engine.layout.headWeight, engine.layout.headBias, null, null, 0, 0);
-        return meanNegative(engine.rowValues(a, rows.count()), batch);
+        return meanNegative(perRow(batch, null).values());
     }
 
     /** The mean cross entropy of {@code batch} (as a one-element vector) and its gradient for every base weight. */
@@ -70,24 +71,71 @@ public final class BaseTrainer {
     }
 
     private double lossAndGradientInto(TokenBatch batch, NativeBuf grad) {
-        engine.validate(batch);
-        Activations a = engine.activations(batch.size());
-        engine.forward(a, batch.tokens(), null, null);
-        TargetRows rows = TargetRows.allNonPad(batch);
-        double[] rowWeights = new double[rows.count()];
-        java.util.Arrays.fill(rowWeights, -1.0 / Math.max(1, rows.count()));
         grad.array.assign(0);
-        BaseLayout layout = engine.layout;
-        engine.lmHead(a, rows, engine.base, layout.headWeight, layout.headBias, rowWeights, grad, layout.headWeight,
-                layout.headBias);
-        engine.backward(a, batch.tokens(), null, null, null, grad);
-        return meanNegative(engine.rowValues(a, rows.count()), batch);
+        RowValues perRow = perRow(batch, grad);
+        for (int i = 1; i < perRow.ranges(); i++) {
+            grad.array.addi(rangeGradients[i].array);
+        }
+        return meanNegative(perRow.values());
     }
 
-    private static double meanNegative(double[] perRow, TokenBatch batch) {
-        if (perRow.length == 0) {
-            throw new IllegalArgumentException("batch of " + batch.size() + " rows has no target token (every lastIndex is 0)");
+    /** log pi of every target in row order, from {@code ranges} row ranges. */
+    private record RowValues(double[] values, int ranges) {
+    }
+
+    /**
+     * log pi of every non-PAD target of {@code batch} on the model's row ranges, in row order. With {@code grad}, also
+     * the gradient of the mean cross entropy over all of them: range 0's part into {@code grad} (zeroed by the
+     * caller), range i's into {@link #rangeGradients}[i] (created on first use, zeroed here).
+     */
+    private RowValues perRow(TokenBatch batch, NativeBuf grad) {
+        engine.validate(batch);
+        int targets = TargetRows.allNonPad(batch).count();
+        if (targets == 0) {
+            throw new IllegalArgumentException("batch of " + batch.size() + " rows has no target token (every lastIndex "
+                    + "is 0)");
         }
+        List<double[]> parts = model.shards().map(batch.size(), (range, e, from, to) -> {
+            TokenBatch rows = TransformerModel.rowsOf(batch, from, to);
+            Activations a = e.activations(rows.size());
+            e.forward(a, rows.tokens(), null, null);
+            TargetRows targetRows = TargetRows.allNonPad(rows);
+            BaseLayout layout = e.layout;
+            NativeBuf g = null;
+            double[] rowWeights = null;
+            if (grad != null) {
+                g = range == 0 ? grad : rangeGradient(range);
+                rowWeights = new double[targetRows.count()];
+                Arrays.fill(rowWeights, -1.0 / targets);
+            }
+            e.lmHead(a, targetRows, e.base, layout.headWeight, layout.headBias, rowWeights, g, layout.headWeight,
+                    layout.headBias);
+            if (g != null) {
+                e.backward(a, rows.tokens(), null, null, null, g);
+            }
+            return e.rowValues(a, targetRows.count());
+        });
+        double[] all = new double[targets];
+        int next = 0;
+        for (double[] part : parts) {
+            System.arraycopy(part, 0, all, next, part.length);
+            next += part.length;
+        }
+        return new RowValues(all, parts.size());
+    }
+
+    private NativeBuf rangeGradient(int range) {
+        NativeBuf g = rangeGradients[range];
+        if (g == null) {
+            g = NativeBuf.zeros(model.dataType(), engine.layout.size);
+            rangeGradients[range] = g;
+        } else {
+            g.array.assign(0);
+        }
+        return g;
+    }
+
+    private static double meanNegative(double[] perRow) {
         double sum = 0;
         for (double v : perRow) {
             sum -= v;

@@ -5,6 +5,7 @@ import dev.metareward.tensors.model.PolicyModel;
 import dev.metareward.tensors.model.ValueAndGradient;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -77,9 +78,13 @@ public final class LoraPolicy implements PolicyModel {
 
     private ValueAndGradient run(INDArray theta, TokenBatch batch, double[] weights) {
         NativeBuf params = parameters(theta);
-        engine.validate(batch);
-        Activations a = engine.activations(batch.size());
-        engine.forward(a, batch.tokens(), params, layout);
+        return model.perSampleCall(batch, (e, rows, from) -> runRange(e, params, rows,
+                weights == null ? null : Arrays.copyOfRange(weights, from, from + rows.size())));
+    }
+
+    private TransformerModel.Part runRange(TransformerEngine e, NativeBuf params, TokenBatch batch, double[] weights) {
+        Activations a = e.activations(batch.size());
+        e.forward(a, batch.tokens(), params, layout);
         TargetRows rows = TargetRows.scored(batch);
         NativeBuf grad = null;
         double[] rowWeights = null;
@@ -90,13 +95,13 @@ public final class LoraPolicy implements PolicyModel {
                 rowWeights[i] = weights[rows.sample()[i]];
             }
         }
-        engine.lmHead(a, rows, params, layout.headWeight, layout.headBias, rowWeights, grad, layout.headWeight,
+        e.lmHead(a, rows, params, layout.headWeight, layout.headBias, rowWeights, grad, layout.headWeight,
                 layout.headBias);
         if (grad != null) {
-            engine.backward(a, batch.tokens(), params, layout, grad, null);
+            e.backward(a, batch.tokens(), params, layout, grad, null);
         }
-        return new ValueAndGradient(model.perSample(rows, engine.rowValues(a, rows.count()), batch.size()),
-                grad == null ? null : grad.array);
+        return new TransformerModel.Part(
+                TransformerModel.perSampleValues(rows, e.rowValues(a, rows.count()), batch.size()), grad);
     }
 
     private NativeBuf parameters(INDArray theta) {

@@ -5,6 +5,7 @@ import dev.metareward.tensors.model.RewardModel;
 import dev.metareward.tensors.model.ValueAndGradient;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -66,24 +67,27 @@ public final class LoraReward implements RewardModel {
                     + (phiArray == null ? "none" : phiArray.length()));
         }
         NativeBuf phi = NativeBuf.wrap(phiArray, model.dataType());
-        engine.validate(batch);
-        Activations a = engine.activations(batch.size());
+        return model.perSampleCall(batch, (e, rows, from) -> runRange(e, phi, rows,
+                weights == null ? null : Arrays.copyOfRange(weights, from, from + rows.size())));
+    }
+
+    private TransformerModel.Part runRange(TransformerEngine e, NativeBuf phi, TokenBatch batch, double[] weights) {
+        Activations a = e.activations(batch.size());
         int[] last = TargetRows.last(batch).row();
         NativeBuf grad = null;
         if (weights == null) {
             // Only the last non-PAD row of each sample is read: the last block runs for those rows alone.
-            engine.forwardLastRows(a, batch.tokens(), phi, layout, last);
-            engine.valueHead(a, a.lastRows().hidden, identity(last.length), phi, layout.headWeight, layout.headBias,
+            e.forwardLastRows(a, batch.tokens(), phi, layout, last);
+            e.valueHead(a, a.lastRows().hidden, identity(last.length), phi, layout.headWeight, layout.headBias,
                     null, null, 0, 0);
         } else {
-            engine.forward(a, batch.tokens(), phi, layout);
+            e.forward(a, batch.tokens(), phi, layout);
             grad = NativeBuf.zeros(model.dataType(), layout.size);
-            engine.valueHead(a, a.hidden, last, phi, layout.headWeight, layout.headBias, weights, grad,
+            e.valueHead(a, a.hidden, last, phi, layout.headWeight, layout.headBias, weights, grad,
                     layout.headWeight, layout.headBias);
-            engine.backward(a, batch.tokens(), phi, layout, grad, null);
+            e.backward(a, batch.tokens(), phi, layout, grad, null);
         }
-        double[] values = engine.headValues(a, batch.size());
-        return new ValueAndGradient(model.vector(values), grad == null ? null : grad.array);
+        return new TransformerModel.Part(e.headValues(a, batch.size()), grad);
     }
 
     private static int[] identity(int n) {

@@ -28,8 +28,10 @@ final class NativeBuf {
     final INDArray array;
     final boolean isDouble;
     final long length;
-    private ByteBuffer bytes;
-    private Pointer base;
+    // Volatile: the base weights and an adapter are read by every row range's thread (RowShards), and any of them may
+    // be the first to ask for a view.
+    private volatile ByteBuffer bytes;
+    private volatile Pointer base;
 
     private NativeBuf(INDArray array) {
         this.array = array;

@@ -3,6 +3,7 @@ package dev.metareward.tensors.model.transformer;
 import dev.metareward.config.DeviceSettings;
 import dev.metareward.config.ModelSettings;
 import dev.metareward.tensors.data.TokenBatch;
+import dev.metareward.tensors.model.ValueAndGradient;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -10,6 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -32,10 +34,16 @@ public final class TransformerModel {
     private final double initStd;
     private final long seed;
     private final TransformerEngine engine;
+    private final RowShards shards;
     private final LoraPolicy policy;
     private final LoraReward reward;
 
     TransformerModel(ModelShape shape, DataType type, double initStd, long seed, EngineOps ops) {
+        this(shape, type, initStd, seed, ops, 1);
+    }
+
+    /** {@code cpuThreads} row ranges per call on the CPU engine ({@link RowShards}); the device engine uses 1. */
+    TransformerModel(ModelShape shape, DataType type, double initStd, long seed, EngineOps ops, int cpuThreads) {
         if (type != DataType.FLOAT && type != DataType.DOUBLE) {
             throw new IllegalArgumentException("model data type must be FLOAT or DOUBLE, got " + type);
         }
@@ -50,6 +58,7 @@ public final class TransformerModel {
         NativeBuf base = NativeBuf.zeros(type, layout.size);
         base.array.assign(initialBase(layout, new SplittableRandom(seed)));
         this.engine = new TransformerEngine(shape, type, base, ops);
+        this.shards = new RowShards(engine, ops instanceof CpuOps ? cpuThreads : 1);
         this.policy = new LoraPolicy(this);
         this.reward = new LoraReward(this);
     }
@@ -62,7 +71,7 @@ public final class TransformerModel {
      */
     public static TransformerModel create(ModelSettings settings, DeviceSettings device, int vocabSize, long seed) {
         return create(ModelShape.of(settings, vocabSize), dataType(settings.dtype()), settings.initStd(), seed,
-                device.effectiveEngine());
+                device.effectiveEngine(), device.effectiveCpuThreads());
     }
 
     /** As {@link #create(ModelSettings, DeviceSettings, int, long)} on the default engine of the loaded backend. */
@@ -89,13 +98,23 @@ public final class TransformerModel {
 
     /**
      * As {@link #create(ModelShape, DataType, double, long)} on the given engine; {@code AUTO} picks by the loaded
-     * ND4J backend. The same seed gives the same weights on every engine.
+     * ND4J backend. The same seed gives the same weights on every engine. The CPU engine uses every available
+     * processor ({@link DeviceSettings#effectiveCpuThreads()} of the default settings).
      *
      * @throws IllegalStateException when {@code CPU_KERNELS} is asked for on the CUDA backend
      */
     public static TransformerModel create(ModelShape shape, DataType type, double initStd, long seed,
                                           DeviceSettings.Engine engine) {
-        return new TransformerModel(shape, type, initStd, seed, EngineSelector.opsFor(engine, type));
+        return create(shape, type, initStd, seed, engine, DeviceSettings.availableProcessors());
+    }
+
+    /**
+     * As {@link #create(ModelShape, DataType, double, long, DeviceSettings.Engine)} with {@code cpuThreads} row
+     * ranges (and threads) per call on the CPU engine; ignored by the device engine, which computes on one stream.
+     */
+    public static TransformerModel create(ModelShape shape, DataType type, double initStd, long seed,
+                                          DeviceSettings.Engine engine, int cpuThreads) {
+        return new TransformerModel(shape, type, initStd, seed, EngineSelector.opsFor(engine, type), cpuThreads);
     }
 
     public static DataType dataType(ModelSettings.DType dtype) {
@@ -112,7 +131,7 @@ public final class TransformerModel {
      * the thread that will use it.
      */
     public TransformerModel copyWithSameBase() {
-        TransformerModel copy = create(shape, type, initStd, seed, computeEngine());
+        TransformerModel copy = create(shape, type, initStd, seed, computeEngine(), shards.threads());
         copy.baseParameters().assign(baseParameters());
         return copy;
     }
@@ -160,12 +179,49 @@ public final class TransformerModel {
 
     /** F_i under the base model alone (no LoRA, base LM head), shape [B]. */
     public INDArray baseSequenceLogProbs(TokenBatch batch) {
+        return perSampleCall(batch, (e, rows, from) -> {
+            Activations a = e.activations(rows.size());
+            e.forward(a, rows.tokens(), null, null);
+            TargetRows targets = TargetRows.scored(rows);
+            e.lmHead(a, targets, e.base, e.layout.headWeight, e.layout.headBias, null, null, 0, 0);
+            return new Part(perSampleValues(targets, e.rowValues(a, targets.count()), rows.size()), null);
+        }).values();
+    }
+
+    /** One row range's per-sample values and its gradient buffer (null when no gradient was asked for). */
+    record Part(double[] values, NativeBuf gradient) {
+    }
+
+    /** A per-sample model call on one row range: {@code rows} are the batch's rows from {@code from} on. */
+    @FunctionalInterface
+    interface RangeCall {
+        Part apply(TransformerEngine engine, TokenBatch rows, int from);
+    }
+
+    /**
+     * Validates {@code batch}, runs {@code call} on its row ranges ({@link RowShards}) and joins the parts: values
+     * side by side, gradients summed in range order into the first range's buffer.
+     */
+    ValueAndGradient perSampleCall(TokenBatch batch, RangeCall call) {
         engine.validate(batch);
-        Activations a = engine.activations(batch.size());
-        engine.forward(a, batch.tokens(), null, null);
-        TargetRows rows = TargetRows.scored(batch);
-        engine.lmHead(a, rows, engine.base, engine.layout.headWeight, engine.layout.headBias, null, null, 0, 0);
-        return perSample(rows, engine.rowValues(a, rows.count()), batch.size());
+        List<Part> parts = shards.map(batch.size(), (range, e, from, to) -> call.apply(e, rowsOf(batch, from, to),
+                from));
+        double[] values = new double[batch.size()];
+        int next = 0;
+        for (Part part : parts) {
+            System.arraycopy(part.values(), 0, values, next, part.values().length);
+            next += part.values().length;
+        }
+        NativeBuf gradient = parts.get(0).gradient();
+        for (int i = 1; gradient != null && i < parts.size(); i++) {
+            gradient.array.addi(parts.get(i).gradient().array);
+        }
+        return new ValueAndGradient(vector(values), gradient == null ? null : gradient.array);
+    }
+
+    /** Rows [from, to) of {@code batch}: the batch itself when that is all of it. */
+    static TokenBatch rowsOf(TokenBatch batch, int from, int to) {
+        return from == 0 && to == batch.size() ? batch : batch.rows(from, to);
     }
 
     /** Next-token logits of the base model after {@code lastIndex} of every row, [B, vocab]. */
@@ -190,6 +246,16 @@ public final class TransformerModel {
         return engine;
     }
 
+    /** The row ranges every call of the policy, the reward model and the base trainer is split into. */
+    RowShards shards() {
+        return shards;
+    }
+
+    /** Row ranges (threads) per model call: 1 on the device engine. */
+    public int cpuThreads() {
+        return shards.threads();
+    }
+
     INDArray copyLogits(Activations a, TargetRows rows, NativeBuf params, long weightOff, long biasOff) {
         engine.logits(a, rows, params, weightOff, biasOff);
         int m = rows.count();
@@ -199,12 +265,13 @@ public final class TransformerModel {
         }
     }
 
-    INDArray perSample(TargetRows rows, double[] perRow, int batch) {
+    /** Sums the per-row values of each sample: F_i from its scored rows. */
+    static double[] perSampleValues(TargetRows rows, double[] perRow, int batch) {
         double[] values = new double[batch];
         for (int i = 0; i < rows.count(); i++) {
             values[rows.sample()[i]] += perRow[i];
         }
-        return vector(values);
+        return values;
     }
 
     /** A new vector of the model's type holding {@code values} (outside any workspace: callers keep it). */
