@@ -74,7 +74,7 @@ public final class BaseTrainer {
         grad.array.assign(0);
         RowValues perRow = perRow(batch, grad);
         for (int i = 1; i < perRow.ranges(); i++) {
-            grad.array.addi(rangeGradients[i].array);
+            engine.ops.accumulate(rangeGradients[i], grad, grad.length);
         }
         return meanNegative(perRow.values());
     }

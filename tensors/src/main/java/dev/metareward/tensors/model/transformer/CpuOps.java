@@ -40,6 +40,11 @@ final class CpuOps implements EngineOps {
     }
 
     @Override
+    public void accumulate(NativeBuf src, NativeBuf dst, long count) {
+        k.axpy(1.0, src, 0, dst, 0, count);
+    }
+
+    @Override
     public void upload(double[] values, NativeBuf dst) {
         for (int i = 0; i < values.length; i++) {
             dst.set(i, values[i]);

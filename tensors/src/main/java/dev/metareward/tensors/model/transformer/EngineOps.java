@@ -29,6 +29,9 @@ interface EngineOps extends StepKernels {
     /** buf[off + i] = value for i in [0, count). */
     void fill(NativeBuf buf, long off, long count, double value);
 
+    /** dst[i] += src[i] for i in [0, count). */
+    void accumulate(NativeBuf src, NativeBuf dst, long count);
+
     /** dst[i] = values[i] for i in [0, values.length): host input entering the engine's memory. */
     void upload(double[] values, NativeBuf dst);
 

@@ -78,18 +78,19 @@ public final class LoraPolicy implements PolicyModel {
 
     private ValueAndGradient run(INDArray theta, TokenBatch batch, double[] weights) {
         NativeBuf params = parameters(theta);
-        return model.perSampleCall(batch, (e, rows, from) -> runRange(e, params, rows,
-                weights == null ? null : Arrays.copyOfRange(weights, from, from + rows.size())));
+        return model.perSampleCall(batch, (e, rows, from, gradients) -> runRange(e, params, rows,
+                weights == null ? null : Arrays.copyOfRange(weights, from, from + rows.size()), gradients));
     }
 
-    private TransformerModel.Part runRange(TransformerEngine e, NativeBuf params, TokenBatch batch, double[] weights) {
+    private TransformerModel.Part runRange(TransformerEngine e, NativeBuf params, TokenBatch batch, double[] weights,
+                                           TransformerModel.GradientBuffers gradients) {
         Activations a = e.activations(batch.size());
         e.forward(a, batch.tokens(), params, layout);
         TargetRows rows = TargetRows.scored(batch);
         NativeBuf grad = null;
         double[] rowWeights = null;
         if (weights != null) {
-            grad = NativeBuf.zeros(model.dataType(), layout.size);
+            grad = gradients.of(e, layout.size);
             rowWeights = new double[rows.count()];
             for (int i = 0; i < rows.count(); i++) {
                 rowWeights[i] = weights[rows.sample()[i]];

@@ -67,11 +67,12 @@ public final class LoraReward implements RewardModel {
                     + (phiArray == null ? "none" : phiArray.length()));
         }
         NativeBuf phi = NativeBuf.wrap(phiArray, model.dataType());
-        return model.perSampleCall(batch, (e, rows, from) -> runRange(e, phi, rows,
-                weights == null ? null : Arrays.copyOfRange(weights, from, from + rows.size())));
+        return model.perSampleCall(batch, (e, rows, from, gradients) -> runRange(e, phi, rows,
+                weights == null ? null : Arrays.copyOfRange(weights, from, from + rows.size()), gradients));
     }
 
-    private TransformerModel.Part runRange(TransformerEngine e, NativeBuf phi, TokenBatch batch, double[] weights) {
+    private TransformerModel.Part runRange(TransformerEngine e, NativeBuf phi, TokenBatch batch, double[] weights,
+                                           TransformerModel.GradientBuffers gradients) {
         Activations a = e.activations(batch.size());
         int[] last = TargetRows.last(batch).row();
         NativeBuf grad = null;
@@ -82,7 +83,7 @@ public final class LoraReward implements RewardModel {
                     null, null, 0, 0);
         } else {
             e.forward(a, batch.tokens(), phi, layout);
-            grad = NativeBuf.zeros(model.dataType(), layout.size);
+            grad = gradients.of(e, layout.size);
             e.valueHead(a, a.hidden, last, phi, layout.headWeight, layout.headBias, weights, grad,
                     layout.headWeight, layout.headBias);
             e.backward(a, batch.tokens(), phi, layout, grad, null);

@@ -126,6 +126,13 @@ final class Nd4jOps implements EngineOps {
     }
 
     @Override
+    public void accumulate(NativeBuf src, NativeBuf dst, long count) {
+        if (count > 0) {
+            vec(dst, 0, count).addi(vec(src, 0, count));
+        }
+    }
+
+    @Override
     public void upload(double[] values, NativeBuf dst) {
         try (MemoryWorkspace ignored = temporaries()) {
             if (values.length > 0) {

@@ -152,11 +152,18 @@ final class RowShards {
         return cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
     }
 
+    /**
+     * BLAS, and ND4J's own OpenMP loops with it: the vector arithmetic around the model calls (theta and phi updates,
+     * norms, hypergradient sums) is on vectors of 10^4-10^6 elements, where waking OpenMP threads cost more than it
+     * saved, and those threads would compete with the row ranges.
+     */
     private static void singleThreadedBlas(int threads) {
         if (BLAS_SINGLE_THREADED.compareAndSet(false, true)) {
             Nd4j.factory().blas().setMaxThreads(1);
-            LOG.info("CPU engine: {} row ranges per call on {} threads; BLAS single-threaded (device.cpu-threads)",
-                    threads, threads);
+            Nd4j.getEnvironment().setMaxThreads(1);
+            Nd4j.getEnvironment().setMaxMasterThreads(1);
+            LOG.info("CPU engine: {} row ranges per call on {} threads; BLAS and ND4J single-threaded "
+                    + "(device.cpu-threads)", threads, threads);
         }
     }
 }

@@ -49,6 +49,7 @@ final class TransformerEngine {
     }
 
     private NativeBuf ones;
+    private NativeBuf scratchGradient;
 
     /**
      * out[r, :] = (src == null ? 0 : src[r, :]) + params[biasOff ..] for {@code rows} rows: a copy plus one rank-1
@@ -63,6 +64,19 @@ final class TransformerEngine {
             ops.copy(src, 0, out, 0, (long) rows * cols);
         }
         ops.gemm(false, false, rows, cols, 1, 1, ones, 0, 1, params, biasOff, cols, src == null ? 0 : 1, out, 0, cols);
+    }
+
+    /**
+     * A zeroed gradient buffer of {@code length} elements owned by this engine, for a row range whose part is added
+     * into another range's result and then no longer read (the next call on this engine reuses it).
+     */
+    NativeBuf scratchGradient(long length) {
+        if (scratchGradient == null || scratchGradient.length != length) {
+            scratchGradient = NativeBuf.zeros(type, length);
+        } else {
+            ops.fill(scratchGradient, 0, length, 0);
+        }
+        return scratchGradient;
     }
 
     /** The activation buffers kept for the batch sizes used recently. */

@@ -179,7 +179,7 @@ public final class TransformerModel {
 
     /** F_i under the base model alone (no LoRA, base LM head), shape [B]. */
     public INDArray baseSequenceLogProbs(TokenBatch batch) {
-        return perSampleCall(batch, (e, rows, from) -> {
+        return perSampleCall(batch, (e, rows, from, gradients) -> {
             Activations a = e.activations(rows.size());
             e.forward(a, rows.tokens(), null, null);
             TargetRows targets = TargetRows.scored(rows);
@@ -192,20 +192,29 @@ public final class TransformerModel {
     record Part(double[] values, NativeBuf gradient) {
     }
 
-    /** A per-sample model call on one row range: {@code rows} are the batch's rows from {@code from} on. */
+    /**
+     * A per-sample model call on one row range: {@code rows} are the batch's rows from {@code from} on; a gradient
+     * goes into {@code gradients.next(e)}.
+     */
     @FunctionalInterface
     interface RangeCall {
-        Part apply(TransformerEngine engine, TokenBatch rows, int from);
+        Part apply(TransformerEngine engine, TokenBatch rows, int from, GradientBuffers gradients);
+    }
+
+    /** Where a row range's gradient of {@code length} elements goes: a new buffer for range 0 (it is returned). */
+    interface GradientBuffers {
+        NativeBuf of(TransformerEngine engine, long length);
     }
 
     /**
      * Validates {@code batch}, runs {@code call} on its row ranges ({@link RowShards}) and joins the parts: values
-     * side by side, gradients summed in range order into the first range's buffer.
+     * side by side, gradients summed in range order into the first range's buffer (the others are their engines'
+     * scratch, so a call allocates one gradient however many ranges it has).
      */
     ValueAndGradient perSampleCall(TokenBatch batch, RangeCall call) {
         engine.validate(batch);
         List<Part> parts = shards.map(batch.size(), (range, e, from, to) -> call.apply(e, rowsOf(batch, from, to),
-                from));
+                from, (owner, length) -> range == 0 ? NativeBuf.zeros(type, length) : owner.scratchGradient(length)));
         double[] values = new double[batch.size()];
         int next = 0;
         for (Part part : parts) {
@@ -214,7 +223,7 @@ public final class TransformerModel {
         }
         NativeBuf gradient = parts.get(0).gradient();
         for (int i = 1; gradient != null && i < parts.size(); i++) {
-            gradient.array.addi(parts.get(i).gradient().array);
+            engine.ops.accumulate(parts.get(i).gradient(), gradient, gradient.length);
         }
         return new ValueAndGradient(vector(values), gradient == null ? null : gradient.array);
     }

@@ -138,6 +138,8 @@ class RowShardsTest {
             if (range == 1) {
                 held.countDown();
                 awaitQuietly(release);
+            } else {
+                awaitQuietly(held); // so the helper, not this thread, has started range 1
             }
             return range;
         }));
