@@ -8,7 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * float32 {@link Kernels} on SIMD lanes (Java Vector API; exp and tanh are the JDK's vectorised intrinsics), used
+ * float32 {@link Kernels} on SIMD lanes (Java Vector API; exp is the JDK's vectorised intrinsic, tanh a rational
+ * approximation, see {@link #tanh}), used
  * when the JVM runs with {@code --add-modules jdk.incubator.vector}. ND4J's own element-wise exp/tanh ran at 3-14 ns
  * per element on this machine (scalar libm), which alone would cost more than the GEMMs of a step.
  * Loaded only by {@link KernelSelector}, so the rest of the model works without the incubator module.
@@ -164,7 +165,7 @@ final class VectorFloatKernels extends ScalarKernels {
         long i = 0;
         for (; i < end; i += L) {
             FloatVector x = load(xb, i);
-            FloatVector t = x.mul(x).fma(K, 1f).mul(x).mul(C).lanewise(VectorOperators.TANH);
+            FloatVector t = tanh(x.mul(x).fma(K, 1f).mul(x).mul(C));
             store(t, tb, i);
             store(t.add(1f).mul(x).mul(0.5f), ab, i);
         }
@@ -174,6 +175,33 @@ final class VectorFloatKernels extends ScalarKernels {
             put(tb, i, t);
             put(ab, i, 0.5f * x * (1 + t));
         }
+    }
+
+    // tanh(u) ~ u P(u^2) / Q(u^2) on [-T_CLAMP, T_CLAMP] (the rational approximation Eigen uses for float tanh; beyond the
+    // clamp tanh is +-1 in float32). Max abs error 2.5e-7 against Math.tanh over N(0, 3^2) inputs, and 1.5x faster
+    // than the JDK's SVML TANH lanes on this AVX-512 EPYC (0.55 vs 0.82 ns per element): GELU's tanh was 40% of the
+    // element-wise time of an inner step.
+    private static final float T_CLAMP = 7.90531110763549805f;
+    private static final float A1 = 4.89352455891786e-03f;
+    private static final float A3 = 6.37261928875436e-04f;
+    private static final float A5 = 1.48572235717979e-05f;
+    private static final float A7 = 5.12229709037114e-08f;
+    private static final float A9 = -8.60467152213735e-11f;
+    private static final float A11 = 2.00018790482477e-13f;
+    private static final float A13 = -2.76076847742355e-16f;
+    private static final float B0 = 4.89352518554385e-03f;
+    private static final float B2 = 2.26843463243900e-03f;
+    private static final float B4 = 1.18534705686654e-04f;
+    private static final float B6 = 1.19825839466702e-06f;
+
+    static FloatVector tanh(FloatVector u) {
+        FloatVector x = u.max(-T_CLAMP).min(T_CLAMP);
+        FloatVector x2 = x.mul(x);
+        FloatVector p = x2.fma(A13, A11).fma(x2, FloatVector.broadcast(S, A9)).fma(x2, FloatVector.broadcast(S, A7))
+                .fma(x2, FloatVector.broadcast(S, A5)).fma(x2, FloatVector.broadcast(S, A3))
+                .fma(x2, FloatVector.broadcast(S, A1)).mul(x);
+        FloatVector q = x2.fma(B6, B4).fma(x2, FloatVector.broadcast(S, B2)).fma(x2, FloatVector.broadcast(S, B0));
+        return p.div(q);
     }
 
     @Override
@@ -204,27 +232,43 @@ final class VectorFloatKernels extends ScalarKernels {
             super.causalSoftmax(s, off, t);
             return;
         }
-        // Whole vectors over each row; lanes after the diagonal are masked out of max and sum and written as 0.
+        // Whole vectors up to the diagonal, and one more for the vector that holds it, whose lanes after the diagonal
+        // are left out of max and sum one by one and then written as 0 (JDK 17 has no cheap masked lanes: masked
+        // max and blend took this kernel to 1.5 ns per element).
         ByteBuffer b = s.bytes();
         FloatVector zero = FloatVector.zero(S);
-        FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < t; i++) {
             long o = off + (long) i * t;
             int n = i + 1;
-            int used = (n + L - 1) / L * L;
-            FloatVector mv = negInf;
-            for (int j = 0; j < used; j += L) {
-                mv = mv.lanewise(VectorOperators.MAX, load(b, o + j), S.indexInRange(j, n));
+            int full = n - n % L;
+            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int j = 0; j < full; j += L) {
+                mv = mv.max(load(b, o + j));
             }
             float max = mv.reduceLanes(VectorOperators.MAX);
+            for (int j = full; j < n; j++) {
+                max = Math.max(max, get(b, o + j));
+            }
             FloatVector sv = zero;
-            for (int j = 0; j < used; j += L) {
-                FloatVector e = load(b, o + j).sub(max).lanewise(VectorOperators.EXP)
-                        .blend(zero, S.indexInRange(j, n).not());
+            for (int j = 0; j < full; j += L) {
+                FloatVector e = load(b, o + j).sub(max).lanewise(VectorOperators.EXP);
                 store(e, b, o + j);
                 sv = sv.add(e);
             }
-            float inv = 1f / sv.reduceLanes(VectorOperators.ADD);
+            float sum = sv.reduceLanes(VectorOperators.ADD);
+            int used = full;
+            if (full < n) {
+                used = full + L;
+                // Lanes after the diagonal hold finite scores that may exceed max: their exp is overwritten below.
+                store(load(b, o + full).sub(max).lanewise(VectorOperators.EXP), b, o + full);
+                for (int j = full; j < n; j++) {
+                    sum += get(b, o + j);
+                }
+                for (int j = n; j < used; j++) {
+                    put(b, o + j, 0f);
+                }
+            }
+            float inv = 1f / sum;
             for (int j = 0; j < used; j += L) {
                 store(load(b, o + j).mul(inv), b, o + j);
             }

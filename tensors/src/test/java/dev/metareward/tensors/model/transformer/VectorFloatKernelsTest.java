@@ -69,6 +69,30 @@ class VectorFloatKernelsTest {
     }
 
     @Test
+    void tanhApproximationIsWithinAFewFloatUlpsEverywhere() {
+        jdk.incubator.vector.VectorSpecies<Float> species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        float[] u = new float[species.length()];
+        float[] t = new float[species.length()];
+        double worst = 0;
+        // Dense over [-12, 12] (beyond the clamp too), and tiny arguments where tanh(u) ~ u needs relative accuracy.
+        for (int i = -120_000; i <= 120_000; i += u.length) {
+            for (int j = 0; j < u.length; j++) {
+                u[j] = (i + j) * 1e-4f;
+            }
+            VectorFloatKernels.tanh(jdk.incubator.vector.FloatVector.fromArray(species, u, 0)).intoArray(t, 0);
+            for (int j = 0; j < u.length; j++) {
+                worst = Math.max(worst, Math.abs(t[j] - Math.tanh(u[j])));
+            }
+        }
+        assertTrue(worst < 5e-7, "max abs error " + worst);
+        for (float tiny : new float[] {1e-30f, -3e-8f, 1e-5f}) {
+            java.util.Arrays.fill(u, tiny);
+            VectorFloatKernels.tanh(jdk.incubator.vector.FloatVector.fromArray(species, u, 0)).intoArray(t, 0);
+            assertEquals(Math.tanh(tiny), t[0], 1e-6 * Math.abs(tiny), "tanh(" + tiny + ")");
+        }
+    }
+
+    @Test
     void shouldMatchTheScalarKernelsForGeluAndSoftmax() {
         int n = 1001;
         NativeBuf pre = random(n, 3.0);
