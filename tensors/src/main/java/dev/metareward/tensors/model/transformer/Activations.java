@@ -140,7 +140,7 @@ final class Activations {
 
     /**
      * The last block and the final LayerNorm for one row per sample ({@code batch} rows, row i in sample i): all a
-     * head that reads only those rows needs in a forward-only pass. The keys and values of every row still come from
+     * head that reads only those rows needs, forward and backward. The keys and values of every row still come from
      * the full block's {@code qkv}.
      */
     static final class LastRows {
@@ -153,6 +153,10 @@ final class Activations {
         final NativeBuf finalRstd;
         final NativeBuf hidden;  // [B, d] final LayerNorm output of the selected rows
         final Tail tail;
+        final NativeBuf dx;      // [B, d] backward: gradient of the residual stream of the selected rows
+        final NativeBuf dxn;     // [B, d]
+        final NativeBuf dAttn;   // [B, d]
+        final NativeBuf dAct;    // [B, d_ff]
 
         private LastRows(ModelShape s, DataType type, int batch) {
             long d = s.dModel();
@@ -168,6 +172,10 @@ final class Activations {
             tail = new Tail(NativeBuf.zeros(type, batch * d), NativeBuf.zeros(type, batch * d),
                     NativeBuf.zeros(type, batch), NativeBuf.zeros(type, batch * d), NativeBuf.zeros(type, batch * f),
                     NativeBuf.zeros(type, batch * f), NativeBuf.zeros(type, batch * f));
+            dx = NativeBuf.zeros(type, batch * d);
+            dxn = NativeBuf.zeros(type, batch * d);
+            dAttn = NativeBuf.zeros(type, batch * d);
+            dAct = NativeBuf.zeros(type, batch * f);
         }
     }
 }

@@ -178,6 +178,39 @@ final class CpuOps implements EngineOps {
         }
     }
 
+    @Override
+    public void attentionRowsBackward(NativeBuf qkv, int[] rows, NativeBuf selectedQkv, NativeBuf probs,
+                                      NativeBuf dAttn, NativeBuf dProbs, NativeBuf dqkv, int heads, int t, int d) {
+        int hd = d / heads;
+        double scale = 1.0 / Math.sqrt(hd);
+        dqkv.zero(0, (long) rows.length * t * 3 * d);
+        for (int i = 0; i < rows.length; i++) {
+            int keys = rows[i] - i * t + 1;
+            long sample = (long) i * t * 3 * d;
+            for (int head = 0; head < heads; head++) {
+                long po = ((long) i * heads + head) * t;
+                long dO = (long) i * d + (long) head * hd;
+                long column = (long) head * hd;
+                // dP = dO V^T, then dS = P * (dP - P . dP) over the keys this query saw.
+                Blas.gemm(false, true, 1, keys, hd, 1, dAttn, dO, d, qkv, sample + 2L * d + column, 3 * d, 0, dProbs,
+                        0, t);
+                double dot = 0;
+                for (int j = 0; j < keys; j++) {
+                    dot += probs.get(po + j) * dProbs.get(j);
+                }
+                for (int j = 0; j < keys; j++) {
+                    dProbs.set(j, probs.get(po + j) * (dProbs.get(j) - dot));
+                }
+                Blas.gemm(false, false, 1, hd, keys, scale, dProbs, 0, t, qkv, sample + d + column, 3 * d, 0, dqkv,
+                        (long) rows[i] * 3 * d + column, 3 * d);
+                Blas.gemm(true, false, keys, hd, 1, scale, dProbs, 0, t, selectedQkv, (long) i * 3 * d + column, 3 * d,
+                        0, dqkv, sample + d + column, 3 * d);
+                Blas.gemm(true, false, keys, hd, 1, 1, probs, po, t, dAttn, dO, d, 0, dqkv, sample + 2L * d + column,
+                        3 * d);
+            }
+        }
+    }
+
     /** In place: x[off .. off + n) becomes its softmax (n is at most one context: a scalar loop is enough). */
     private static void softmax(NativeBuf x, long off, int n) {
         double max = Double.NEGATIVE_INFINITY;

@@ -71,6 +71,16 @@ interface EngineOps extends StepKernels {
     void attentionRows(NativeBuf qkv, int[] rows, NativeBuf selectedQkv, NativeBuf probs, NativeBuf attn, int heads,
                        int t, int d);
 
+    /**
+     * Backward of {@link #attentionRows} for {@code dAttn} ([m, d], the gradient of its output): sets {@code dqkv}
+     * ([m * t, 3d]) to the gradient of the attention with respect to {@code qkv}, the query gradient in the query
+     * columns of row {@code rows[i]}, key and value gradients in the key and value columns of positions 0..p_i of
+     * sample i, zero everywhere else. {@code dProbs} is scratch of {@link #attentionScratch}{@code (m, heads, t)}
+     * elements.
+     */
+    void attentionRowsBackward(NativeBuf qkv, int[] rows, NativeBuf selectedQkv, NativeBuf probs, NativeBuf dAttn,
+                               NativeBuf dProbs, NativeBuf dqkv, int heads, int t, int d);
+
     /** Elements of the scratch {@link #attentionBackward} needs for a batch (the CPU engine: one block). */
     long attentionScratch(int batch, int heads, int t);
 

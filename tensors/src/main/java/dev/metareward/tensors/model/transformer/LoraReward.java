@@ -76,17 +76,15 @@ public final class LoraReward implements RewardModel {
         Activations a = e.activations(batch.size());
         int[] last = TargetRows.last(batch).row();
         NativeBuf grad = null;
-        if (weights == null) {
-            // Only the last non-PAD row of each sample is read: the last block runs for those rows alone.
-            e.forwardLastRows(a, batch.tokens(), phi, layout, last);
-            e.valueHead(a, a.lastRows().hidden, identity(last.length), phi, layout.headWeight, layout.headBias,
-                    null, null, 0, 0);
-        } else {
-            e.forward(a, batch.tokens(), phi, layout);
+        // Only the last non-PAD row of each sample is read: the last block runs for those rows alone, both ways.
+        e.forwardLastRows(a, batch.tokens(), phi, layout, last);
+        if (weights != null) {
             grad = gradients.of(e, layout.size);
-            e.valueHead(a, a.hidden, last, phi, layout.headWeight, layout.headBias, weights, grad,
-                    layout.headWeight, layout.headBias);
-            e.backward(a, batch.tokens(), phi, layout, grad, null);
+        }
+        e.valueHead(a, a.lastRows().hidden, identity(last.length), phi, layout.headWeight, layout.headBias, weights,
+                grad, layout.headWeight, layout.headBias);
+        if (grad != null) {
+            e.backwardLastRows(a, batch.tokens(), last, phi, layout, grad);
         }
         return new TransformerModel.Part(e.headValues(a, batch.size()), grad);
     }

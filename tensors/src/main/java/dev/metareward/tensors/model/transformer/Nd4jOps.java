@@ -302,6 +302,36 @@ final class Nd4jOps implements EngineOps {
         }
     }
 
+    @Override
+    public void attentionRowsBackward(NativeBuf qkv, int[] rows, NativeBuf selectedQkv, NativeBuf probs,
+                                      NativeBuf dAttn, NativeBuf dProbs, NativeBuf dqkv, int heads, int t, int d) {
+        int m = rows.length;
+        int hd = d / heads;
+        double scale = 1.0 / Math.sqrt(hd);
+        try (MemoryWorkspace ignored = temporaries()) {
+            vec(dqkv, 0, (long) m * t * 3 * d).assign(0);
+            INDArray p = Nd4j.create(probs.array.data(), new long[] {m, heads, 1, t},
+                    new long[] {(long) heads * t, t, t, 1}, 0, 'c');
+            INDArray dp = Nd4j.create(dProbs.array.data(), new long[] {m, heads, 1, t},
+                    new long[] {(long) heads * t, t, t, 1}, 0, 'c');
+            INDArray dO = heads(dAttn, 0, m, heads, 1, hd, d);
+            mmul(dO, heads(qkv, 2L * d, m, heads, t, hd, 3 * d), dp, false, true, 1, 0);
+            // dS = P * (dP - rowsum(dP * P)); P is 0 after each query's position, so dS is too.
+            INDArray pRows = mat(probs, 0, (long) m * heads, t, t);
+            INDArray dRows = mat(dProbs, 0, (long) m * heads, t, t);
+            dRows.subiColumnVector(dRows.mul(pRows).sum(1)).muli(pRows);
+            INDArray dq = Nd4j.create(type, m, heads, 1, hd);
+            mmul(dp, heads(qkv, d, m, heads, t, hd, 3 * d), dq, false, false, scale, 0);
+            INDArray dqRows = dq.reshape(m, d);
+            for (int i = 0; i < m; i++) {
+                mat(dqkv, (long) rows[i] * 3 * d, 1, d, 3 * d).assign(dqRows.getRow(i).reshape(1, d));
+            }
+            mmul(dp, heads(selectedQkv, 0, m, heads, 1, hd, 3 * d), heads(dqkv, d, m, heads, t, hd, 3 * d), true,
+                    false, scale, 0);
+            mmul(p, dO, heads(dqkv, 2L * d, m, heads, t, hd, 3 * d), true, false, 1, 0);
+        }
+    }
+
     /** Every [t, t] block at once: the batched backward works on all (sample, head) blocks in one operation. */
     @Override
     public long attentionScratch(int batch, int heads, int t) {

@@ -140,7 +140,7 @@ final class TransformerEngine {
      * token for the value head): the blocks before the last run on every row, the last one computes its keys and
      * values for every row but its attention, MLP and the final LayerNorm only for those rows (the rest of the last
      * block would be computed and never read). The hidden states go to {@code a.lastRows().hidden}, row i for
-     * {@code rows[i]}. Leaves {@code a} unfit for {@link #backward}.
+     * {@code rows[i]}. Its backward is {@link #backwardLastRows}, not {@link #backward}.
      */
     void forwardLastRows(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al, int[] rows) {
         int d = shape.dModel();
@@ -201,72 +201,123 @@ final class TransformerEngine {
      */
     void backward(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al, NativeBuf adapterGrad,
                   NativeBuf baseGrad) {
-        EngineOps k = ops;
+        int d = shape.dModel();
+        ops.fill(a.dx, 0, a.dx.length, 0);
+        ops.layerNormBackward(a.dHidden, a.finalHat, a.finalRstd, base, layout.finalGain, a.dx, baseGrad,
+                layout.finalGain, layout.finalBias, a.rows, d);
+        blocksBackward(a, tokens, adapter, al, adapterGrad, baseGrad, shape.layers() - 1);
+    }
+
+    /**
+     * The backward of {@link #forwardLastRows} for the adapter's gradient (into {@code adapterGrad}), from the first
+     * {@code rows.length} rows of {@code a.dHidden} (the gradient with respect to {@code a.lastRows().hidden}): the
+     * last block's MLP, output projection and final LayerNorm on the read rows alone, its attention from their queries
+     * to the keys and values of every row, then the blocks before it on every row. Same gradient as
+     * {@link #backward} after a full forward, with about 3/4 of the last block's work left out.
+     */
+    void backwardLastRows(Activations a, int[][] tokens, int[] rows, NativeBuf adapter, AdapterLayout al,
+                          NativeBuf adapterGrad) {
+        int d = shape.dModel();
+        int m = rows.length;
+        int last = shape.layers() - 1;
+        Activations.LastRows s = a.lastRows();
+        ops.fill(s.dx, 0, (long) m * d, 0);
+        ops.layerNormBackward(a.dHidden, s.finalHat, s.finalRstd, base, layout.finalGain, s.dx, null, 0, 0, m, d);
+        tailBackward(layout.blocks[last], s.tail, s.attn, s.dx, s.dAct, s.dxn, s.dAttn, null, m);
+        ops.attentionRowsBackward(a.qkv[last], rows, s.qkv, s.probs, s.dAttn, a.dProbs, a.dqkv, shape.heads(),
+                shape.context(), d);
+        // The read rows' residual gradient; every other row of the stream gets its gradient through the keys and values.
+        ops.scatterRows(s.dx, rows, a.dx, d);
+        attentionInputsBackward(a, last, adapter, al, adapterGrad, null);
+        blocksBackward(a, tokens, adapter, al, adapterGrad, null, last - 1);
+    }
+
+    /** Blocks {@code from} down to 0 on every row, from {@code a.dx} = the gradient leaving block {@code from}. */
+    private void blocksBackward(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al,
+                                NativeBuf adapterGrad, NativeBuf baseGrad, int from) {
         int t = shape.context();
         int d = shape.dModel();
-        int f = shape.dFf();
-        int r = shape.loraRank();
-        int n = a.rows;
-        NativeBuf dx = a.dx;
-        k.fill(dx, 0, dx.length, 0);
-        k.layerNormBackward(a.dHidden, a.finalHat, a.finalRstd, base, layout.finalGain, dx, baseGrad,
-                layout.finalGain, layout.finalBias, n, d);
-        for (int l = shape.layers() - 1; l >= 0; l--) {
-            BaseLayout.Block w = layout.blocks[l];
-            NativeBuf qkv = a.qkv[l];
-            NativeBuf dqkv = a.dqkv;
-            // MLP: x[l + 1] = mid + gelu(LN2(mid) W1 + b1) W2 + b2
-            if (baseGrad != null) {
-                k.gemm(true, false, f, d, n, 1, a.act[l], 0, f, dx, 0, d, 1, baseGrad, w.fc2Weight(), d);
-                k.addColumnSums(dx, n, d, baseGrad, w.fc2Bias());
-            }
-            k.gemm(false, true, n, f, d, 1, dx, 0, d, base, w.fc2Weight(), d, 0, a.dAct, 0, f);
-            k.geluBackward(a.dAct, a.preAct[l], a.tanh[l], (long) n * f);
-            if (baseGrad != null) {
-                k.gemm(true, false, d, f, n, 1, a.ln2Out[l], 0, d, a.dAct, 0, f, 1, baseGrad, w.fc1Weight(), f);
-                k.addColumnSums(a.dAct, n, f, baseGrad, w.fc1Bias());
-            }
-            k.gemm(false, true, n, d, f, 1, a.dAct, 0, f, base, w.fc1Weight(), f, 0, a.dxn, 0, d);
-            k.layerNormBackward(a.dxn, a.ln2Hat[l], a.ln2Rstd[l], base, w.ln2Gain(), dx, baseGrad, w.ln2Gain(),
-                    w.ln2Bias(), n, d);
-            // attention: mid = x + attn Wo + bo
-            if (baseGrad != null) {
-                k.gemm(true, false, d, d, n, 1, a.attn[l], 0, d, dx, 0, d, 1, baseGrad, w.outWeight(), d);
-                k.addColumnSums(dx, n, d, baseGrad, w.outBias());
-            }
-            k.gemm(false, true, n, d, d, 1, dx, 0, d, base, w.outWeight(), d, 0, a.dAttn, 0, d);
+        for (int l = from; l >= 0; l--) {
+            tailBackward(layout.blocks[l], a.tail(l), a.attn[l], a.dx, a.dAct, a.dxn, a.dAttn, baseGrad, a.rows);
             // Layer 0's input is the frozen embedding: unless the base trains, neither it nor the keys need a gradient.
             boolean needInput = l > 0 || baseGrad != null;
-            k.attentionBackward(qkv, a.probs[l], a.dAttn, a.dProbs, dqkv, a.batch, shape.heads(), t, d, needInput);
-            if (adapter != null) {
-                double s = shape.loraScale();
-                k.gemm(false, false, n, r, d, s, dqkv, 0, 3 * d, adapter, al.loraBq[l], r, 0, a.dDown, 0, 2 * r);
-                k.gemm(false, false, n, r, d, s, dqkv, 2L * d, 3 * d, adapter, al.loraBv[l], r, 0, a.dDown, r, 2 * r);
-                if (adapterGrad != null) {
-                    k.gemm(true, false, d, r, n, s, dqkv, 0, 3 * d, a.loraDown[l], 0, 2 * r,
-                            1, adapterGrad, al.loraBq[l], r);
-                    k.gemm(true, false, d, r, n, s, dqkv, 2L * d, 3 * d, a.loraDown[l], r, 2 * r,
-                            1, adapterGrad, al.loraBv[l], r);
-                    k.gemm(true, false, 2 * r, d, n, 1, a.dDown, 0, 2 * r, a.ln1Out[l], 0, d,
-                            1, adapterGrad, al.loraA[l], d);
-                }
-            }
-            if (needInput) {
-                if (baseGrad != null) {
-                    k.gemm(true, false, d, 3 * d, n, 1, a.ln1Out[l], 0, d, dqkv, 0, 3 * d,
-                            1, baseGrad, w.qkvWeight(), 3 * d);
-                    k.addColumnSums(dqkv, n, 3 * d, baseGrad, w.qkvBias());
-                }
-                k.gemm(false, true, n, d, 3 * d, 1, dqkv, 0, 3 * d, base, w.qkvWeight(), 3 * d, 0, a.dxn, 0, d);
-                if (adapter != null) {
-                    k.gemm(false, false, n, d, 2 * r, 1, a.dDown, 0, 2 * r, adapter, al.loraA[l], d, 1, a.dxn, 0, d);
-                }
-                k.layerNormBackward(a.dxn, a.ln1Hat[l], a.ln1Rstd[l], base, w.ln1Gain(), dx, baseGrad, w.ln1Gain(),
-                        w.ln1Bias(), n, d);
-            }
+            ops.attentionBackward(a.qkv[l], a.probs[l], a.dAttn, a.dProbs, a.dqkv, a.batch, shape.heads(), t, d,
+                    needInput);
+            attentionInputsBackward(a, l, adapter, al, adapterGrad, baseGrad);
         }
         if (baseGrad != null) {
-            k.embedBackward(tokens, dx, baseGrad, layout.tokenEmbedding, layout.positionEmbedding, shape.vocab(), t, d);
+            ops.embedBackward(tokens, a.dx, baseGrad, layout.tokenEmbedding, layout.positionEmbedding, shape.vocab(), t,
+                    d);
+        }
+    }
+
+    /**
+     * The second half of a block backward on {@code n} rows: from {@code dx} (the gradient of the block's output) to
+     * {@code dAttn} (of the attention output), with {@code dx} becoming the gradient of the block's input along the
+     * residual path.
+     */
+    private void tailBackward(BaseLayout.Block w, Activations.Tail tail, NativeBuf attn, NativeBuf dx, NativeBuf dAct,
+                              NativeBuf dxn, NativeBuf dAttn, NativeBuf baseGrad, int n) {
+        EngineOps k = ops;
+        int d = shape.dModel();
+        int f = shape.dFf();
+        // MLP: out = mid + gelu(LN2(mid) W1 + b1) W2 + b2
+        if (baseGrad != null) {
+            k.gemm(true, false, f, d, n, 1, tail.act(), 0, f, dx, 0, d, 1, baseGrad, w.fc2Weight(), d);
+            k.addColumnSums(dx, n, d, baseGrad, w.fc2Bias());
+        }
+        k.gemm(false, true, n, f, d, 1, dx, 0, d, base, w.fc2Weight(), d, 0, dAct, 0, f);
+        k.geluBackward(dAct, tail.pre(), tail.tanh(), (long) n * f);
+        if (baseGrad != null) {
+            k.gemm(true, false, d, f, n, 1, tail.lnOut(), 0, d, dAct, 0, f, 1, baseGrad, w.fc1Weight(), f);
+            k.addColumnSums(dAct, n, f, baseGrad, w.fc1Bias());
+        }
+        k.gemm(false, true, n, d, f, 1, dAct, 0, f, base, w.fc1Weight(), f, 0, dxn, 0, d);
+        k.layerNormBackward(dxn, tail.lnHat(), tail.lnRstd(), base, w.ln2Gain(), dx, baseGrad, w.ln2Gain(),
+                w.ln2Bias(), n, d);
+        // attention: mid = x + attn Wo + bo
+        if (baseGrad != null) {
+            k.gemm(true, false, d, d, n, 1, attn, 0, d, dx, 0, d, 1, baseGrad, w.outWeight(), d);
+            k.addColumnSums(dx, n, d, baseGrad, w.outBias());
+        }
+        k.gemm(false, true, n, d, d, 1, dx, 0, d, base, w.outWeight(), d, 0, dAttn, 0, d);
+    }
+
+    /**
+     * From {@code a.dqkv} of block {@code l} on every row: the LoRA gradients (into {@code adapterGrad}), the base QKV
+     * gradients (into {@code baseGrad}) and, above layer 0 or when the base trains, LayerNorm 1's backward into
+     * {@code a.dx}.
+     */
+    private void attentionInputsBackward(Activations a, int l, NativeBuf adapter, AdapterLayout al,
+                                         NativeBuf adapterGrad, NativeBuf baseGrad) {
+        EngineOps k = ops;
+        int d = shape.dModel();
+        int r = shape.loraRank();
+        int n = a.rows;
+        BaseLayout.Block w = layout.blocks[l];
+        NativeBuf dqkv = a.dqkv;
+        if (adapter != null) {
+            double s = shape.loraScale();
+            k.gemm(false, false, n, r, d, s, dqkv, 0, 3 * d, adapter, al.loraBq[l], r, 0, a.dDown, 0, 2 * r);
+            k.gemm(false, false, n, r, d, s, dqkv, 2L * d, 3 * d, adapter, al.loraBv[l], r, 0, a.dDown, r, 2 * r);
+            if (adapterGrad != null) {
+                k.gemm(true, false, d, r, n, s, dqkv, 0, 3 * d, a.loraDown[l], 0, 2 * r, 1, adapterGrad, al.loraBq[l], r);
+                k.gemm(true, false, d, r, n, s, dqkv, 2L * d, 3 * d, a.loraDown[l], r, 2 * r, 1, adapterGrad,
+                        al.loraBv[l], r);
+                k.gemm(true, false, 2 * r, d, n, 1, a.dDown, 0, 2 * r, a.ln1Out[l], 0, d, 1, adapterGrad, al.loraA[l], d);
+            }
+        }
+        if (l > 0 || baseGrad != null) {
+            if (baseGrad != null) {
+                k.gemm(true, false, d, 3 * d, n, 1, a.ln1Out[l], 0, d, dqkv, 0, 3 * d, 1, baseGrad, w.qkvWeight(), 3 * d);
+                k.addColumnSums(dqkv, n, 3 * d, baseGrad, w.qkvBias());
+            }
+            k.gemm(false, true, n, d, 3 * d, 1, dqkv, 0, 3 * d, base, w.qkvWeight(), 3 * d, 0, a.dxn, 0, d);
+            if (adapter != null) {
+                k.gemm(false, false, n, d, 2 * r, 1, a.dDown, 0, 2 * r, adapter, al.loraA[l], d, 1, a.dxn, 0, d);
+            }
+            k.layerNormBackward(a.dxn, a.ln1Hat[l], a.ln1Rstd[l], base, w.ln1Gain(), a.dx, baseGrad, w.ln1Gain(),
+                    w.ln1Bias(), n, d);
         }
     }
 
@@ -299,9 +350,10 @@ final class TransformerEngine {
 
     /**
      * Value head on rows {@code rows} of {@code hidden} (one per sample): hidden . w + bias per row into
-     * {@code a.headValues}. When {@code grad} is not null ({@code hidden} must then be {@code a.hidden}), adds the
-     * head gradient of sum_i weights[i] * value[i] to {@code grad} at ({@code gradWeightOff}, {@code gradBiasOff})
-     * and sets {@code a.dHidden} to its gradient for {@link #backward}.
+     * {@code a.headValues}. When {@code grad} is not null, adds the head gradient of sum_i weights[i] * value[i] to
+     * {@code grad} at ({@code gradWeightOff}, {@code gradBiasOff}) and sets {@code a.dHidden} to its gradient with
+     * respect to {@code hidden} (row {@code rows[i]} of it): for {@link #backward} after {@link #forward}, or for
+     * {@link #backwardLastRows} with {@code hidden = a.lastRows().hidden} after {@link #forwardLastRows}.
      */
     void valueHead(Activations a, NativeBuf hidden, int[] rows, NativeBuf params, long weightOff, long biasOff,
                    double[] weights, NativeBuf grad, long gradWeightOff, long gradBiasOff) {
