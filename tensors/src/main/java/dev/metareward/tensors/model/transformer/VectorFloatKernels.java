@@ -1,6 +1,7 @@
 package dev.metareward.tensors.model.transformer;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -204,6 +205,42 @@ final class VectorFloatKernels extends ScalarKernels {
         return p.div(q);
     }
 
+    // exp(x) for x <= 0 (softmax after subtracting the maximum or the log-sum-exp): Cephes' expf, x = n ln2 + r with
+    // |r| <= ln2 / 2, a degree-5 polynomial in r, 2^n from the exponent bits. Arithmetic only, so the interpreter, C1 and
+    // C2 round it the same way: the JDK's EXP lanes are SVML in C2 code and Math.exp per lane before it, and which one
+    // a step ran depended on when the JIT got there, so two runs of the same seed differed in the last bits (decision
+    // 69). Max relative error 1.2e-7 on [-87.3, 0]; below -87.3 it returns exp(-87.3), about 1e-38.
+    private static final float EXP_LOW = -87.33654f;
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f; // 1.5 * 2^23: adding it rounds a float to an integer
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    private static final float E0 = 1.9875691500e-4f;
+    private static final float E1 = 1.3981999507e-3f;
+    private static final float E2 = 8.3334519073e-3f;
+    private static final float E3 = 4.1665795894e-2f;
+    private static final float E4 = 1.6666665459e-1f;
+    private static final float E5 = 5.0000001201e-1f;
+
+    static FloatVector expNonPositive(FloatVector v) {
+        FloatVector x = v.max(EXP_LOW).min(0f);
+        FloatVector shifted = x.fma(LOG2E, ROUND);
+        FloatVector n = shifted.sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        // Estrin's scheme (three independent pairs, then two steps) instead of Horner's chain of five: shorter
+        // dependency chains, so the FMA units are not left waiting.
+        FloatVector r2 = r.mul(r);
+        FloatVector low = r.fma(E4, E5);
+        FloatVector mid = r.fma(E2, E3);
+        FloatVector high = r.fma(E0, E1);
+        FloatVector p = high.fma(r2, mid).fma(r2, low).fma(r2, r.add(1f));
+        IntVector scale = ((IntVector) shifted.reinterpretAsInts()).sub(ROUND_BITS - 127)
+                .lanewise(VectorOperators.LSHL, 23);
+        return p.mul(scale.reinterpretAsFloats());
+    }
+
     @Override
     public void geluBackward(NativeBuf grad, NativeBuf pre, NativeBuf tanh, long n) {
         ByteBuffer gb = grad.bytes();
@@ -251,7 +288,7 @@ final class VectorFloatKernels extends ScalarKernels {
             }
             FloatVector sv = zero;
             for (int j = 0; j < full; j += L) {
-                FloatVector e = load(b, o + j).sub(max).lanewise(VectorOperators.EXP);
+                FloatVector e = expNonPositive(load(b, o + j).sub(max));
                 store(e, b, o + j);
                 sv = sv.add(e);
             }
@@ -260,7 +297,7 @@ final class VectorFloatKernels extends ScalarKernels {
             if (full < n) {
                 used = full + L;
                 // Lanes after the diagonal hold finite scores that may exceed max: their exp is overwritten below.
-                store(load(b, o + full).sub(max).lanewise(VectorOperators.EXP), b, o + full);
+                store(expNonPositive(load(b, o + full).sub(max)), b, o + full);
                 for (int j = full; j < n; j++) {
                     sum += get(b, o + j);
                 }
@@ -335,7 +372,7 @@ final class VectorFloatKernels extends ScalarKernels {
         }
         FloatVector sv = FloatVector.zero(S);
         for (j = 0; j < end; j += L) {
-            sv = sv.add(load(b, off + j).sub(max).lanewise(VectorOperators.EXP));
+            sv = sv.add(expNonPositive(load(b, off + j).sub(max)));
         }
         double sum = sv.reduceLanes(VectorOperators.ADD);
         for (; j < v; j++) {
@@ -347,7 +384,7 @@ final class VectorFloatKernels extends ScalarKernels {
             float w = (float) weight;
             float l = (float) lse;
             for (j = 0; j < end; j += L) {
-                store(load(b, off + j).sub(l).lanewise(VectorOperators.EXP).mul(-w), b, off + j);
+                store(expNonPositive(load(b, off + j).sub(l)).mul(-w), b, off + j);
             }
             for (; j < v; j++) {
                 put(b, off + j, (float) (-weight * Math.exp(get(b, off + j) - lse)));

@@ -93,6 +93,31 @@ class VectorFloatKernelsTest {
     }
 
     @Test
+    void expApproximationIsWithinTwoFloatUlpsOnTheSoftmaxDomain() {
+        jdk.incubator.vector.VectorSpecies<Float> species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        float[] u = new float[species.length()];
+        float[] e = new float[species.length()];
+        double worst = 0;
+        for (int i = -873_360; i <= 0; i += u.length) {
+            for (int j = 0; j < u.length; j++) {
+                u[j] = Math.min(0f, (i + j) * 1e-4f);
+            }
+            VectorFloatKernels.expNonPositive(jdk.incubator.vector.FloatVector.fromArray(species, u, 0)).intoArray(e, 0);
+            for (int j = 0; j < u.length; j++) {
+                double exact = Math.exp(u[j]);
+                worst = Math.max(worst, Math.abs(e[j] - exact) / exact);
+            }
+        }
+        assertTrue(worst < 2.5e-7, "max relative error " + worst);
+        java.util.Arrays.fill(u, 0f);
+        VectorFloatKernels.expNonPositive(jdk.incubator.vector.FloatVector.fromArray(species, u, 0)).intoArray(e, 0);
+        assertEquals(1f, e[0], "exp(0)");
+        java.util.Arrays.fill(u, Float.NEGATIVE_INFINITY);
+        VectorFloatKernels.expNonPositive(jdk.incubator.vector.FloatVector.fromArray(species, u, 0)).intoArray(e, 0);
+        assertTrue(e[0] >= 0 && e[0] < 1e-37, "exp(-inf) is below every probability a float32 softmax keeps: " + e[0]);
+    }
+
+    @Test
     void shouldMatchTheScalarKernelsForGeluAndSoftmax() {
         int n = 1001;
         NativeBuf pre = random(n, 3.0);
