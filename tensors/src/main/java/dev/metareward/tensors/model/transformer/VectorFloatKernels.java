@@ -286,24 +286,23 @@ final class VectorFloatKernels extends ScalarKernels {
             for (int j = full; j < n; j++) {
                 max = Math.max(max, get(b, o + j));
             }
+            // One exp call site per method: a second one made C2 give up inlining it (NodeCountInliningCutoff).
+            int used = full < n ? full + L : full;
             FloatVector sv = zero;
-            for (int j = 0; j < full; j += L) {
+            for (int j = 0; j < used; j += L) {
+                // Lanes after the diagonal hold finite scores that may exceed max: their exp is overwritten below.
                 FloatVector e = expNonPositive(load(b, o + j).sub(max));
                 store(e, b, o + j);
-                sv = sv.add(e);
+                if (j < full) {
+                    sv = sv.add(e);
+                }
             }
             float sum = sv.reduceLanes(VectorOperators.ADD);
-            int used = full;
-            if (full < n) {
-                used = full + L;
-                // Lanes after the diagonal hold finite scores that may exceed max: their exp is overwritten below.
-                store(expNonPositive(load(b, o + full).sub(max)), b, o + full);
-                for (int j = full; j < n; j++) {
-                    sum += get(b, o + j);
-                }
-                for (int j = n; j < used; j++) {
-                    put(b, o + j, 0f);
-                }
+            for (int j = full; j < n; j++) {
+                sum += get(b, o + j);
+            }
+            for (int j = n; j < used; j++) {
+                put(b, o + j, 0f);
             }
             float inv = 1f / sum;
             for (int j = 0; j < used; j += L) {
