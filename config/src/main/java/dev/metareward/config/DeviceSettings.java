@@ -45,17 +45,17 @@ public record DeviceSettings(Backend backend, List<Integer> gpus, Engine engine,
 
     /** {@link #cpuThreads()} with 0 resolved to the processors this JVM may use. */
     public int effectiveCpuThreads() {
-        return cpuThreads == 0 ? availableProcessors() : cpuThreads;
+        return resolveCpuThreads(cpuThreads);
+    }
+
+    /** A {@code cpu-threads} value (>= 0) as a thread count: 0 is one per processor this JVM may use. */
+    public static int resolveCpuThreads(int setting) {
+        return setting == 0 ? availableProcessors() : setting;
     }
 
     /** The processors this JVM may use (a container's CPU limit included). */
     public static int availableProcessors() {
         return Runtime.getRuntime().availableProcessors();
-    }
-
-    /** These settings with {@code cpu-threads} replaced. */
-    public DeviceSettings withCpuThreads(int threads) {
-        return new DeviceSettings(backend, gpus, engine, threads);
     }
 
     /** {@link #engine()} with {@code AUTO} resolved by {@link #backend()}: never {@code AUTO}. */

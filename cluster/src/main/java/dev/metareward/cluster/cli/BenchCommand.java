@@ -79,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new UserInputException("--cpu-threads must be 0 (one per processor) or more but was " + cpuThreads);
         }
         WorkloadBenchmark.Options options = new WorkloadBenchmark.Options(repeats, warmup, engine(),
-                cpuThreads == 0 ? DeviceSettings.availableProcessors() : cpuThreads);
+                DeviceSettings.resolveCpuThreads(cpuThreads));
         WorkloadBenchmark.Result result;
         try (PhaseProgress progress = new PhaseProgress()) {
             result = WorkloadBenchmark.run(w, options, progress);

@@ -1,6 +1,7 @@
 package dev.metareward.tensors.bench;
 
 import java.util.Arrays;
+import dev.metareward.config.DeviceSettings;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,7 +27,7 @@ public final class GemmPeak {
         INDArray b = Nd4j.rand(DataType.FLOAT, size, size);
         INDArray c = Nd4j.create(DataType.FLOAT, size, size);
         int blasThreads = Nd4j.factory().blas().getMaxThreads();
-        Nd4j.factory().blas().setMaxThreads(Runtime.getRuntime().availableProcessors());
+        Nd4j.factory().blas().setMaxThreads(DeviceSettings.availableProcessors());
         double[] seconds = new double[repeats];
         try {
             for (int i = 0; i < warmup; i++) {

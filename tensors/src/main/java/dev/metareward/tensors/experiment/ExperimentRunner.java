@@ -8,6 +8,7 @@ import dev.metareward.tensors.data.DataSets;
 import dev.metareward.tensors.data.DomainData;
 import dev.metareward.tensors.judge.Judge;
 import dev.metareward.tensors.judge.Judges;
+import dev.metareward.tensors.model.transformer.NativeThreads;
 import dev.metareward.tensors.pipeline.Fingerprints;
 import dev.metareward.tensors.pipeline.HeldOutEvaluation;
 import dev.metareward.tensors.pipeline.PhaseListener;
@@ -28,7 +29,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,13 +107,19 @@ public final class ExperimentRunner {
     record Cell(Variant variant, Fold fold, long seed, MetarewardConfig config, Path file) {
     }
 
+    /** Seeds run at a time: {@code experiment.parallel-seeds}, at most one per distinct seed. */
+    private int parallelSeeds() {
+        return (int) Math.min(config.experiment().parallelSeeds(), config.experiment().seeds().stream().distinct()
+                .count());
+    }
+
     /** Every cell of the grid, seed by seed (so an interrupted run has whole seeds first), then fold, then row. */
     List<Cell> cells() {
         ExperimentSettings e = config.experiment();
         List<Fold> folds = Fold.of(e, config.data());
         List<Cell> cells = new ArrayList<>();
         // Seeds on parallel threads already fill the cores: each model call then runs on its own thread alone.
-        boolean parallelSeeds = Math.min(e.parallelSeeds(), e.seeds().size()) > 1;
+        boolean parallelSeeds = parallelSeeds() > 1;
         for (long seed : e.seeds()) {
             MetarewardConfig seedConfig = config.with(Map.of("run.seed", seed,
                     "run.output-dir", e.outputDir().toString()));
@@ -148,13 +154,11 @@ public final class ExperimentRunner {
         cells.forEach(cell -> bySeed.computeIfAbsent(cell.seed(), s -> new ArrayList<>()).add(cell));
         // Generated (if missing) once here: seeds on parallel threads would otherwise race to write the files.
         String dataFingerprint = Fingerprints.ofData(DataSets.loadOrGenerate(cells.get(0).config()));
-        int parallel = Math.min(config.experiment().parallelSeeds(), bySeed.size());
+        int parallel = parallelSeeds();
         if (parallel > 1) {
             // Each seed's thread is one stream of small ops: ND4J's and OpenBLAS's own threads on top of it would
             // over-subscribe the cores (measured: 3 seeds x 2 native threads on 2 cores ran slower than 1 seed).
-            Nd4j.getEnvironment().setMaxThreads(1);
-            Nd4j.getEnvironment().setMaxMasterThreads(1);
-            Nd4j.factory().blas().setMaxThreads(1);
+            NativeThreads.useOne();
             LOG.info("{} seeds at a time, one native thread each", parallel);
         }
         AtomicInteger done = new AtomicInteger();

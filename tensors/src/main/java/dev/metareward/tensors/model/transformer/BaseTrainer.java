@@ -25,8 +25,6 @@ public final class BaseTrainer {
     private final TransformerEngine engine;
     private final NativeBuf gradient;
     private final GradientUpdater<?> adam;
-    /** The gradient of row ranges 1.. of a step (range 0 writes into {@link #gradient}), kept between steps. */
-    private final NativeBuf[] rangeGradients;
     private int steps;
 
     BaseTrainer(TransformerModel model, double learningRate) {
@@ -36,7 +34,6 @@ public final class BaseTrainer {
         this.model = model;
         this.engine = model.engine();
         this.gradient = NativeBuf.zeros(model.dataType(), engine.layout.size);
-        this.rangeGradients = new NativeBuf[model.cpuThreads()];
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             INDArray state = Nd4j.create(model.dataType(), 1, 2 * engine.layout.size);
             this.adam = new Adam(learningRate).instantiate(state, true);
@@ -55,7 +52,7 @@ public final class BaseTrainer {
 
     /** Mean cross entropy of {@code batch} without changing the model. */
     public double loss(TokenBatch batch) {
-        return meanNegative(perRow(batch, null).values());
+        return meanNegative(perRow(batch, null));
     }
 
     /** The mean cross entropy of {@code batch} (as a one-element vector) and its gradient for every base weight. */
@@ -72,30 +69,21 @@ public final class BaseTrainer {
 
     private double lossAndGradientInto(TokenBatch batch, NativeBuf grad) {
         grad.array.assign(0);
-        RowValues perRow = perRow(batch, grad);
-        for (int i = 1; i < perRow.ranges(); i++) {
-            engine.ops.accumulate(rangeGradients[i], grad, grad.length);
-        }
-        return meanNegative(perRow.values());
-    }
-
-    /** log pi of every target in row order, from {@code ranges} row ranges. */
-    private record RowValues(double[] values, int ranges) {
+        return meanNegative(perRow(batch, grad));
     }
 
     /**
-     * log pi of every non-PAD target of {@code batch} on the model's row ranges, in row order. With {@code grad}, also
-     * the gradient of the mean cross entropy over all of them: range 0's part into {@code grad} (zeroed by the
-     * caller), range i's into {@link #rangeGradients}[i] (created on first use, zeroed here).
+     * log pi of every non-PAD target of {@code batch} on the model's row ranges, in row order. With {@code grad}
+     * (zeroed by the caller), also the gradient of the mean cross entropy over all of them, added into it.
      */
-    private RowValues perRow(TokenBatch batch, NativeBuf grad) {
+    private double[] perRow(TokenBatch batch, NativeBuf grad) {
         engine.validate(batch);
         int targets = TargetRows.allNonPad(batch).count();
         if (targets == 0) {
             throw new IllegalArgumentException("batch of " + batch.size() + " rows has no target token (every lastIndex "
                     + "is 0)");
         }
-        List<double[]> parts = model.shards().map(batch.size(), (range, e, from, to) -> {
+        List<TransformerModel.Part> parts = model.shards().map(batch.size(), (range, e, from, to) -> {
             TokenBatch rows = TransformerModel.rowsOf(batch, from, to);
             Activations a = e.activations(rows.size());
             e.forward(a, rows.tokens(), null, null);
@@ -104,7 +92,7 @@ public final class BaseTrainer {
             NativeBuf g = null;
             double[] rowWeights = null;
             if (grad != null) {
-                g = range == 0 ? grad : rangeGradient(range);
+                g = range == 0 ? grad : e.scratchGradient(grad.length);
                 rowWeights = new double[targetRows.count()];
                 Arrays.fill(rowWeights, -1.0 / targets);
             }
@@ -113,26 +101,10 @@ public final class BaseTrainer {
             if (g != null) {
                 e.backward(a, rows.tokens(), null, null, null, g);
             }
-            return e.rowValues(a, targetRows.count());
+            return new TransformerModel.Part(e.rowValues(a, targetRows.count()), g);
         });
-        double[] all = new double[targets];
-        int next = 0;
-        for (double[] part : parts) {
-            System.arraycopy(part, 0, all, next, part.length);
-            next += part.length;
-        }
-        return new RowValues(all, parts.size());
-    }
-
-    private NativeBuf rangeGradient(int range) {
-        NativeBuf g = rangeGradients[range];
-        if (g == null) {
-            g = NativeBuf.zeros(model.dataType(), engine.layout.size);
-            rangeGradients[range] = g;
-        } else {
-            g.array.assign(0);
-        }
-        return g;
+        model.sumGradients(parts);
+        return TransformerModel.joinValues(parts);
     }
 
     private static double meanNegative(double[] perRow) {

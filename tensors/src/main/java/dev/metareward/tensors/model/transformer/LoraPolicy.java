@@ -5,7 +5,6 @@ import dev.metareward.tensors.model.PolicyModel;
 import dev.metareward.tensors.model.ValueAndGradient;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -78,8 +77,8 @@ public final class LoraPolicy implements PolicyModel {
 
     private ValueAndGradient run(INDArray theta, TokenBatch batch, double[] weights) {
         NativeBuf params = parameters(theta);
-        return model.perSampleCall(batch, (e, rows, from, gradients) -> runRange(e, params, rows,
-                weights == null ? null : Arrays.copyOfRange(weights, from, from + rows.size()), gradients));
+        return model.perSampleCall(batch, weights, (e, rows, rowWeights, gradients) -> runRange(e, params, rows,
+                rowWeights, gradients));
     }
 
     private TransformerModel.Part runRange(TransformerEngine e, NativeBuf params, TokenBatch batch, double[] weights,

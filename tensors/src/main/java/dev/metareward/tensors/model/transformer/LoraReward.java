@@ -5,7 +5,6 @@ import dev.metareward.tensors.model.RewardModel;
 import dev.metareward.tensors.model.ValueAndGradient;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -67,8 +66,8 @@ public final class LoraReward implements RewardModel {
                     + (phiArray == null ? "none" : phiArray.length()));
         }
         NativeBuf phi = NativeBuf.wrap(phiArray, model.dataType());
-        return model.perSampleCall(batch, (e, rows, from, gradients) -> runRange(e, phi, rows,
-                weights == null ? null : Arrays.copyOfRange(weights, from, from + rows.size()), gradients));
+        return model.perSampleCall(batch, weights, (e, rows, rowWeights, gradients) -> runRange(e, phi, rows,
+                rowWeights, gradients));
     }
 
     private TransformerModel.Part runRange(TransformerEngine e, NativeBuf phi, TokenBatch batch, double[] weights,

@@ -1,6 +1,5 @@
 package dev.metareward.tensors.model.transformer;
 
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -159,9 +158,7 @@ final class RowShards {
      */
     private static void singleThreadedBlas(int threads) {
         if (BLAS_SINGLE_THREADED.compareAndSet(false, true)) {
-            Nd4j.factory().blas().setMaxThreads(1);
-            Nd4j.getEnvironment().setMaxThreads(1);
-            Nd4j.getEnvironment().setMaxMasterThreads(1);
+            NativeThreads.useOne();
             LOG.info("CPU engine: {} row ranges per call on {} threads; BLAS and ND4J single-threaded "
                     + "(device.cpu-threads)", threads, threads);
         }

@@ -3,6 +3,7 @@ package dev.metareward.tensors.model.transformer;
 import dev.metareward.tensors.data.TokenBatch;
 import org.nd4j.linalg.api.buffer.DataType;
 
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -49,7 +50,7 @@ final class TransformerEngine {
     }
 
     private NativeBuf ones;
-    private NativeBuf scratchGradient;
+    private final Map<Long, NativeBuf> scratchGradients = new HashMap<>(4);
 
     /**
      * out[r, :] = (src == null ? 0 : src[r, :]) + params[biasOff ..] for {@code rows} rows: a copy plus one rank-1
@@ -68,15 +69,18 @@ final class TransformerEngine {
 
     /**
      * A zeroed gradient buffer of {@code length} elements owned by this engine, for a row range whose part is added
-     * into another range's result and then no longer read (the next call on this engine reuses it).
+     * into another range's result and then no longer read (the next call on this engine reuses it). One per length:
+     * the policy's, the reward model's and the base's gradients alternate on the same engines.
      */
     NativeBuf scratchGradient(long length) {
-        if (scratchGradient == null || scratchGradient.length != length) {
-            scratchGradient = NativeBuf.zeros(type, length);
+        NativeBuf scratch = scratchGradients.get(length);
+        if (scratch == null) {
+            scratch = NativeBuf.zeros(type, length);
+            scratchGradients.put(length, scratch);
         } else {
-            ops.fill(scratchGradient, 0, length, 0);
+            ops.fill(scratch, 0, length, 0);
         }
-        return scratchGradient;
+        return scratch;
     }
 
     /** The activation buffers kept for the batch sizes used recently. */

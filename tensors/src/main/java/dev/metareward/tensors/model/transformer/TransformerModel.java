@@ -11,6 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -179,7 +180,7 @@ public final class TransformerModel {
 
     /** F_i under the base model alone (no LoRA, base LM head), shape [B]. */
     public INDArray baseSequenceLogProbs(TokenBatch batch) {
-        return perSampleCall(batch, (e, rows, from, gradients) -> {
+        return perSampleCall(batch, null, (e, rows, weights, gradients) -> {
             Activations a = e.activations(rows.size());
             e.forward(a, rows.tokens(), null, null);
             TargetRows targets = TargetRows.scored(rows);
@@ -188,17 +189,17 @@ public final class TransformerModel {
         }).values();
     }
 
-    /** One row range's per-sample values and its gradient buffer (null when no gradient was asked for). */
+    /** One row range's values (per sample or per row, in row order) and its gradient buffer (null without one). */
     record Part(double[] values, NativeBuf gradient) {
     }
 
     /**
-     * A per-sample model call on one row range: {@code rows} are the batch's rows from {@code from} on; a gradient
-     * goes into {@code gradients.next(e)}.
+     * A per-sample model call on one row range: {@code rows} of the batch with their slice of the call's
+     * {@code weights} (null when the call has none); a gradient goes into {@code gradients.of(engine, length)}.
      */
     @FunctionalInterface
     interface RangeCall {
-        Part apply(TransformerEngine engine, TokenBatch rows, int from, GradientBuffers gradients);
+        Part apply(TransformerEngine engine, TokenBatch rows, double[] weights, GradientBuffers gradients);
     }
 
     /** Where a row range's gradient of {@code length} elements goes: a new buffer for range 0 (it is returned). */
@@ -211,21 +212,37 @@ public final class TransformerModel {
      * side by side, gradients summed in range order into the first range's buffer (the others are their engines'
      * scratch, so a call allocates one gradient however many ranges it has).
      */
-    ValueAndGradient perSampleCall(TokenBatch batch, RangeCall call) {
+    ValueAndGradient perSampleCall(TokenBatch batch, double[] weights, RangeCall call) {
         engine.validate(batch);
         List<Part> parts = shards.map(batch.size(), (range, e, from, to) -> call.apply(e, rowsOf(batch, from, to),
-                from, (owner, length) -> range == 0 ? NativeBuf.zeros(type, length) : owner.scratchGradient(length)));
-        double[] values = new double[batch.size()];
+                weights == null ? null : Arrays.copyOfRange(weights, from, to),
+                (owner, length) -> range == 0 ? NativeBuf.zeros(type, length) : owner.scratchGradient(length)));
+        NativeBuf gradient = sumGradients(parts);
+        return new ValueAndGradient(vector(joinValues(parts)), gradient == null ? null : gradient.array);
+    }
+
+    /** The parts' values side by side, in range order. */
+    static double[] joinValues(List<Part> parts) {
+        int total = 0;
+        for (Part part : parts) {
+            total += part.values().length;
+        }
+        double[] values = new double[total];
         int next = 0;
         for (Part part : parts) {
             System.arraycopy(part.values(), 0, values, next, part.values().length);
             next += part.values().length;
         }
+        return values;
+    }
+
+    /** Adds the gradients of ranges 1.. to range 0's, in range order, and returns it (null when there is none). */
+    NativeBuf sumGradients(List<Part> parts) {
         NativeBuf gradient = parts.get(0).gradient();
         for (int i = 1; gradient != null && i < parts.size(); i++) {
             engine.ops.accumulate(parts.get(i).gradient(), gradient, gradient.length);
         }
-        return new ValueAndGradient(vector(values), gradient == null ? null : gradient.array);
+        return gradient;
     }
 
     /** Rows [from, to) of {@code batch}: the batch itself when that is all of it. */

@@ -2,11 +2,15 @@ package dev.metareward.tensors.model.transformer;
 
 import dev.metareward.tensors.data.TokenBatch;
 import dev.metareward.tensors.model.ValueAndGradient;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
+import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -19,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class VectorFloatKernelsTest {
 
     private static final double TOLERANCE = 2e-5;
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private final Kernels fast = KernelSelector.forType(DataType.FLOAT);
     private final Kernels reference = new ScalarKernels();
     private final SplittableRandom random = new SplittableRandom(3);
@@ -70,51 +75,50 @@ class VectorFloatKernelsTest {
 
     @Test
     void tanhApproximationIsWithinAFewFloatUlpsEverywhere() {
-        jdk.incubator.vector.VectorSpecies<Float> species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-        float[] u = new float[species.length()];
-        float[] t = new float[species.length()];
-        double worst = 0;
         // Dense over [-12, 12] (beyond the clamp too), and tiny arguments where tanh(u) ~ u needs relative accuracy.
-        for (int i = -120_000; i <= 120_000; i += u.length) {
-            for (int j = 0; j < u.length; j++) {
-                u[j] = (i + j) * 1e-4f;
-            }
-            VectorFloatKernels.tanh(jdk.incubator.vector.FloatVector.fromArray(species, u, 0)).intoArray(t, 0);
-            for (int j = 0; j < u.length; j++) {
-                worst = Math.max(worst, Math.abs(t[j] - Math.tanh(u[j])));
-            }
-        }
+        double worst = worstError(VectorFloatKernels::tanh, Math::tanh, -120_000, 120_000, false);
         assertTrue(worst < 5e-7, "max abs error " + worst);
         for (float tiny : new float[] {1e-30f, -3e-8f, 1e-5f}) {
-            java.util.Arrays.fill(u, tiny);
-            VectorFloatKernels.tanh(jdk.incubator.vector.FloatVector.fromArray(species, u, 0)).intoArray(t, 0);
-            assertEquals(Math.tanh(tiny), t[0], 1e-6 * Math.abs(tiny), "tanh(" + tiny + ")");
+            assertEquals(Math.tanh(tiny), lane0(VectorFloatKernels::tanh, tiny), 1e-6 * Math.abs(tiny),
+                    "tanh(" + tiny + ")");
         }
     }
 
     @Test
     void expApproximationIsWithinTwoFloatUlpsOnTheSoftmaxDomain() {
-        jdk.incubator.vector.VectorSpecies<Float> species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-        float[] u = new float[species.length()];
-        float[] e = new float[species.length()];
+        double worst = worstError(VectorFloatKernels::expNonPositive, Math::exp, -873_360, 0, true);
+        assertTrue(worst < 2.5e-7, "max relative error " + worst);
+        assertEquals(1f, lane0(VectorFloatKernels::expNonPositive, 0f), "exp(0)");
+        float atMinusInfinity = lane0(VectorFloatKernels::expNonPositive, Float.NEGATIVE_INFINITY);
+        assertTrue(atMinusInfinity >= 0 && atMinusInfinity < 1e-37,
+                "exp(-inf) is below every probability a float32 softmax keeps: " + atMinusInfinity);
+    }
+
+    /**
+     * The largest error of {@code approximation} against {@code exact} at u = k * 1e-4 for k in [from, to] (absolute,
+     * or relative to |exact|).
+     */
+    private static double worstError(UnaryOperator<FloatVector> approximation, DoubleUnaryOperator exact, int from,
+                                     int to, boolean relative) {
+        float[] u = new float[SPECIES.length()];
+        float[] out = new float[SPECIES.length()];
         double worst = 0;
-        for (int i = -873_360; i <= 0; i += u.length) {
+        for (int i = from; i <= to; i += u.length) {
             for (int j = 0; j < u.length; j++) {
-                u[j] = Math.min(0f, (i + j) * 1e-4f);
+                u[j] = Math.min(to * 1e-4f, (i + j) * 1e-4f);
             }
-            VectorFloatKernels.expNonPositive(jdk.incubator.vector.FloatVector.fromArray(species, u, 0)).intoArray(e, 0);
+            approximation.apply(FloatVector.fromArray(SPECIES, u, 0)).intoArray(out, 0);
             for (int j = 0; j < u.length; j++) {
-                double exact = Math.exp(u[j]);
-                worst = Math.max(worst, Math.abs(e[j] - exact) / exact);
+                double e = exact.applyAsDouble(u[j]);
+                worst = Math.max(worst, Math.abs(out[j] - e) / (relative ? Math.abs(e) : 1));
             }
         }
-        assertTrue(worst < 2.5e-7, "max relative error " + worst);
-        java.util.Arrays.fill(u, 0f);
-        VectorFloatKernels.expNonPositive(jdk.incubator.vector.FloatVector.fromArray(species, u, 0)).intoArray(e, 0);
-        assertEquals(1f, e[0], "exp(0)");
-        java.util.Arrays.fill(u, Float.NEGATIVE_INFINITY);
-        VectorFloatKernels.expNonPositive(jdk.incubator.vector.FloatVector.fromArray(species, u, 0)).intoArray(e, 0);
-        assertTrue(e[0] >= 0 && e[0] < 1e-37, "exp(-inf) is below every probability a float32 softmax keeps: " + e[0]);
+        return worst;
+    }
+
+    /** {@code approximation} of a vector whose lanes all hold {@code x}, lane 0. */
+    private static float lane0(UnaryOperator<FloatVector> approximation, float x) {
+        return approximation.apply(FloatVector.broadcast(SPECIES, x)).lane(0);
     }
 
     @Test
