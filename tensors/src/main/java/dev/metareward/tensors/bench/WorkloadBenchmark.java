@@ -19,14 +19,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Times a {@link BenchWorkload} in float32 (MATH.md "Bench workload"): the median seconds of a meta step
- * ({@link DomainMetaStep#compute}: D inner steps, loss_PL and the exact hypergradient) and of a plain inner step
- * (one {@link InnerLoop} step: reward forward for R_i, policy forward and backward, theta update), the inner step's
+ * ({@link DomainMetaStep#compute}: D inner steps, loss_PL and the exact hypergradient) and of an inner step (a step of
+ * an {@link InnerLoop}: batch, reward forward for R_i, policy forward and backward, theta update), the inner step's
  * tokens/s and achieved GFLOP/s ({@link TransformerFlops}), and the float32 GEMM 1024^3 peak of ND4J in the same
  * run ({@link GemmPeak}).
  *
  * <p>Order: {@code warmup} meta steps (they also warm up every code path of the inner step), {@code repeats} timed
- * meta steps, then {@code 10 * warmup} and {@code 10 * repeats} inner steps (an inner step is ~D times shorter, so it
- * gets more samples for its median), then the GEMM peak. Base weights N(0, init-std) and phi_0 come from fixed seeds.
+ * meta steps, then one inner loop of {@code 10 * warmup} steps and one of {@code 10 * repeats} steps, each step timed
+ * by the loop (an inner step is ~D times shorter, so it gets more samples for its median), then the GEMM peak. Base
+ * weights N(0, init-std) and phi_0 come from fixed seeds.
  */
 public final class WorkloadBenchmark {
 
@@ -147,13 +148,11 @@ public final class WorkloadBenchmark {
         repeat("meta step warm-up", options.warmup(), listener, () -> metaStep.compute(phi, 0));
         Timing meta = Timing.of(repeat("meta steps", options.repeats(), listener, () -> metaStep.compute(phi, 0)));
 
-        InnerLoop oneStep = new InnerLoop(policy, reward, 1, workload.innerBatch(), workload.alpha(), workload.beta(),
-                REWARD_CLAMP);
         INDArray theta0 = policy.initialParameters();
-        Runnable innerStep = () -> oneStep.run(phi, theta0, batches, false);
-        repeat("inner step warm-up", INNER_STEPS_PER_REPEAT * options.warmup(), listener, innerStep);
-        Timing innerTiming = Timing.of(repeat("inner steps", INNER_STEPS_PER_REPEAT * options.repeats(), listener,
-                innerStep));
+        innerSteps("inner step warm-up", INNER_STEPS_PER_REPEAT * options.warmup(), policy, reward, phi, theta0,
+                batches, workload, listener);
+        Timing innerTiming = Timing.of(innerSteps("inner steps", INNER_STEPS_PER_REPEAT * options.repeats(), policy,
+                reward, phi, theta0, batches, workload, listener));
 
         listener.onProgress("GEMM peak", 0, 1, GEMM_SIZE + "^3 float32");
         double peak = GemmPeak.measure(GEMM_SIZE, GEMM_REPEATS, GEMM_WARMUP);
@@ -185,6 +184,25 @@ public final class WorkloadBenchmark {
     /** The name of the ND4J backend in use (for the report's header). */
     public static String backendName() {
         return Nd4j.getBackend().getClass().getSimpleName();
+    }
+
+    /**
+     * Seconds of each step of one inner loop of {@code count} steps from theta_0 (each step as the loop times it:
+     * batch, rewards, policy gradient, update), so the loop's once-per-run setup (its copy of theta_0) is not charged
+     * to a step, as it is not in training.
+     */
+    private static double[] innerSteps(String phase, int count, LoraPolicy policy, LoraReward reward, INDArray phi,
+                                       INDArray theta0, RandomTokenBatches batches, BenchWorkload workload,
+                                       PhaseListener listener) {
+        if (count == 0) {
+            return new double[0];
+        }
+        InnerLoop loop = new InnerLoop(policy, reward, count, workload.innerBatch(), workload.alpha(), workload.beta(),
+                REWARD_CLAMP);
+        listener.onProgress(phase, 0, count, "one inner loop of " + count + " steps");
+        double[] seconds = loop.run(phi, theta0, batches, false).stepSeconds();
+        listener.onProgress(phase, count, count, String.format("median %.4f s", GemmPeak.median(seconds)));
+        return seconds;
     }
 
     private static double[] repeat(String phase, int count, PhaseListener listener, Runnable op) {

@@ -9,7 +9,9 @@ import dev.metareward.tensors.model.RewardModel;
 import dev.metareward.tensors.model.ValueAndGradient;
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.blas.Level1;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,14 +126,16 @@ public final class InnerLoop {
             essSum += weights.effectiveSampleSize();
             ValueAndGradient step = policy.sequenceLogProbsAndGradient(theta, batch, weights.meanWeights());
             fineTuneLoss[t] = -weightedMean(step.values(), weights.weights());
-            INDArray update = step.gradient().castTo(theta.dataType()).mul(learningRate);
             if (keepTrajectory) {
                 kept.add(new InnerStep(theta, batch, weights));
-                theta = theta.add(update);
-            } else {
-                theta.addi(update);
+                theta = theta.dup();
             }
-            double norm = theta.norm2Number().doubleValue();
+            // BLAS axpy and dot on the vectors: ND4J's mul, addi and norm2Number allocate their results and took
+            // 0.15 ms per step on the tiny workload's 41603 parameters, these two 0.01 ms. ||theta|| is sqrt(theta .
+            // theta), not BLAS's scaled nrm2, so it overflows as soon as the sum of squares does, as the old norm did.
+            Level1 blas = Nd4j.getBlasWrapper().level1();
+            blas.axpy(theta.length(), learningRate, step.gradient().castTo(theta.dataType()), theta);
+            double norm = Math.sqrt(blas.dot(theta.length(), 1.0, theta, theta));
             if (!Double.isFinite(norm)) {
                 throw new NonFiniteValueException("the inner loop of domain " + batches.domain() + " diverged at step "
                         + (t + 1) + " of " + steps + " (||theta|| = " + norm + "); lower the inner learning rate ("

@@ -36,6 +36,13 @@ final class RowShards {
     private static final AtomicBoolean BLAS_SINGLE_THREADED = new AtomicBoolean();
     private static final AtomicInteger POOLS = new AtomicInteger();
     private static final long HELPER_IDLE_SECONDS = 60;
+    /**
+     * How long a helper that finished a range, and a caller whose helper has not, poll (yielding the core) before they
+     * park. A parked thread took 90 us median and 0.1-0.5 ms at p90 to wake on this 2-vCPU machine, twice per inner
+     * step; polling answers in about 6 us. Model calls in a loop follow each other within ~0.05-0.5 ms, so 0.5 ms
+     * covers them, and a yield gives the core away at once when another thread needs it (several workers per JVM).
+     */
+    static final long POLL_NANOS = 500_000;
 
     /** One range's computation on its engine: rows [from, to) of the call's batch, range number {@code range}. */
     @FunctionalInterface
@@ -67,7 +74,7 @@ final class RowShards {
         int pool = POOLS.incrementAndGet();
         AtomicInteger count = new AtomicInteger();
         helpers = new ThreadPoolExecutor(threads - 1, threads - 1, HELPER_IDLE_SECONDS, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), task -> {
+                new PollingQueue(), task -> {
                     Thread thread = new Thread(task, "metareward-rows-" + pool + "-" + count.incrementAndGet());
                     thread.setDaemon(true);
                     return thread;
@@ -112,6 +119,10 @@ final class RowShards {
         }
         for (FutureTask<R> task : tasks) {
             task.run(); // a no-op when a helper has started it: then get() waits for the helper
+            long pollUntil = System.nanoTime() + POLL_NANOS;
+            while (!task.isDone() && System.nanoTime() < pollUntil) {
+                Thread.yield();
+            }
             try {
                 parts.add(awaitUninterruptibly(task));
             } catch (ExecutionException e) {
@@ -124,6 +135,33 @@ final class RowShards {
             throw failure;
         }
         return parts;
+    }
+
+    /** The helpers' task queue: a helper polls it for {@link #POLL_NANOS} before it blocks in take or timed poll. */
+    private static final class PollingQueue extends LinkedBlockingQueue<Runnable> {
+
+        @Override
+        public Runnable take() throws InterruptedException {
+            Runnable task = pollBriefly();
+            return task != null ? task : super.take();
+        }
+
+        @Override
+        public Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
+            Runnable task = pollBriefly();
+            return task != null ? task : super.poll(timeout, unit);
+        }
+
+        private Runnable pollBriefly() {
+            long until = System.nanoTime() + POLL_NANOS;
+            while (true) {
+                Runnable task = poll();
+                if (task != null || System.nanoTime() >= until) {
+                    return task;
+                }
+                Thread.yield();
+            }
+        }
     }
 
     /** A range's result; an interrupt is kept for the caller, as the range still uses the engine's buffers. */

@@ -300,10 +300,20 @@ public final class TransformerModel {
         return values;
     }
 
-    /** A new vector of the model's type holding {@code values} (outside any workspace: callers keep it). */
+    /**
+     * A new vector of the model's type holding {@code values} (outside any workspace: callers keep it). Made in that
+     * type directly: a double vector cast to float would be two ND4J allocations per model call where one does.
+     */
     INDArray vector(double[] values) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            return Nd4j.createFromArray(values).castTo(type);
+            if (type != DataType.FLOAT) {
+                return Nd4j.createFromArray(values).castTo(type);
+            }
+            float[] floats = new float[values.length];
+            for (int i = 0; i < values.length; i++) {
+                floats[i] = (float) values[i];
+            }
+            return Nd4j.createFromArray(floats);
         }
     }
 

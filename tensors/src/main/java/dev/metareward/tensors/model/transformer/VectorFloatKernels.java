@@ -263,52 +263,56 @@ final class VectorFloatKernels extends ScalarKernels {
         }
     }
 
+    // Row i of a causal score matrix keeps columns 0..i: the vector holding the diagonal keeps lanes 0..i % L. Lane masks
+    // as plain vectors (add HIDE[k] before the maximum, multiply by KEEP[k] after exp; index L - 1 keeps every lane), as
+    // JDK 17 has no cheap masked lanes: masked max and blend took this kernel to 1.5 ns per element, and the scalar
+    // loops over the diagonal vector that replaced them cost more than the vectors.
+    private static final FloatVector[] HIDE = new FloatVector[L];
+    private static final FloatVector[] KEEP = new FloatVector[L];
+
+    static {
+        for (int k = 0; k < L; k++) {
+            float[] hide = new float[L];
+            float[] keep = new float[L];
+            for (int lane = 0; lane < L; lane++) {
+                hide[lane] = lane <= k ? 0f : Float.NEGATIVE_INFINITY;
+                keep[lane] = lane <= k ? 1f : 0f;
+            }
+            HIDE[k] = FloatVector.fromArray(S, hide, 0);
+            KEEP[k] = FloatVector.fromArray(S, keep, 0);
+        }
+    }
+
     @Override
     public void causalSoftmax(NativeBuf s, long off, int t) {
         if (t % L != 0) {
             super.causalSoftmax(s, off, t);
             return;
         }
-        // Whole vectors up to the diagonal, and one more for the vector that holds it, whose lanes after the diagonal
-        // are left out of max and sum one by one and then written as 0 (JDK 17 has no cheap masked lanes: masked
-        // max and blend took this kernel to 1.5 ns per element).
         ByteBuffer b = s.bytes();
         FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < t; i++) {
             long o = off + (long) i * t;
-            int n = i + 1;
-            int full = n - n % L;
-            FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (int j = 0; j < full; j += L) {
+            int diagonal = i - i % L;
+            int lane = i % L;
+            FloatVector mv = load(b, o + diagonal).add(HIDE[lane]);
+            for (int j = 0; j < diagonal; j += L) {
                 mv = mv.max(load(b, o + j));
             }
             float max = mv.reduceLanes(VectorOperators.MAX);
-            for (int j = full; j < n; j++) {
-                max = Math.max(max, get(b, o + j));
-            }
-            // One exp call site per method: a second one made C2 give up inlining it (NodeCountInliningCutoff).
-            int used = full < n ? full + L : full;
             FloatVector sv = zero;
-            for (int j = 0; j < used; j += L) {
-                // Lanes after the diagonal hold finite scores that may exceed max: their exp is overwritten below.
-                FloatVector e = expNonPositive(load(b, o + j).sub(max));
+            // One exp call site per method: a second one made C2 give up inlining it (NodeCountInliningCutoff).
+            for (int j = 0; j <= diagonal; j += L) {
+                // Lanes after the diagonal hold finite scores that may exceed max: exp clamps them at 1, KEEP zeroes them.
+                FloatVector e = expNonPositive(load(b, o + j).sub(max)).mul(KEEP[j < diagonal ? L - 1 : lane]);
                 store(e, b, o + j);
-                if (j < full) {
-                    sv = sv.add(e);
-                }
+                sv = sv.add(e);
             }
-            float sum = sv.reduceLanes(VectorOperators.ADD);
-            for (int j = full; j < n; j++) {
-                sum += get(b, o + j);
-            }
-            for (int j = n; j < used; j++) {
-                put(b, o + j, 0f);
-            }
-            float inv = 1f / sum;
-            for (int j = 0; j < used; j += L) {
+            float inv = 1f / sv.reduceLanes(VectorOperators.ADD);
+            for (int j = 0; j <= diagonal; j += L) {
                 store(load(b, o + j).mul(inv), b, o + j);
             }
-            for (int j = used; j < t; j += L) {
+            for (int j = diagonal + L; j < t; j += L) {
                 store(zero, b, o + j);
             }
         }
@@ -369,26 +373,35 @@ final class VectorFloatKernels extends ScalarKernels {
         for (; j < v; j++) {
             max = Math.max(max, get(b, off + j));
         }
+        float targetLogit = get(b, off + target);
+        // exp(x - max) once (one exp call site, as in causalSoftmax), kept in the row when it becomes the gradient
+        // -weight * exp(x - max) / sum: a second pass of exp(x - lse) would cost a second call site.
         FloatVector sv = FloatVector.zero(S);
         for (j = 0; j < end; j += L) {
-            sv = sv.add(expNonPositive(load(b, off + j).sub(max)));
+            FloatVector e = expNonPositive(load(b, off + j).sub(max));
+            if (overwriteWithGradient) {
+                store(e, b, off + j);
+            }
+            sv = sv.add(e);
         }
         double sum = sv.reduceLanes(VectorOperators.ADD);
         for (; j < v; j++) {
-            sum += Math.exp(get(b, off + j) - max);
+            double e = Math.exp(get(b, off + j) - max);
+            if (overwriteWithGradient) {
+                put(b, off + j, (float) e);
+            }
+            sum += e;
         }
-        double lse = max + Math.log(sum);
-        double value = get(b, off + target) - lse;
+        double value = targetLogit - (max + Math.log(sum));
         if (overwriteWithGradient) {
-            float w = (float) weight;
-            float l = (float) lse;
+            float scale = (float) (-weight / sum);
             for (j = 0; j < end; j += L) {
-                store(expNonPositive(load(b, off + j).sub(l)).mul(-w), b, off + j);
+                store(load(b, off + j).mul(scale), b, off + j);
             }
             for (; j < v; j++) {
-                put(b, off + j, (float) (-weight * Math.exp(get(b, off + j) - lse)));
+                put(b, off + j, get(b, off + j) * scale);
             }
-            put(b, off + target, get(b, off + target) + w);
+            put(b, off + target, get(b, off + target) + (float) weight);
         }
         return value;
     }
