@@ -13,6 +13,7 @@ final class Activations {
     private final ModelShape shape;
     private final DataType type;
     private LastRows lastRows;
+    private Compact compact;
     final NativeBuf[] x;        // residual stream entering block l (and x[L] leaving the last block), [N, d]
     final NativeBuf[] ln1Hat;
     final NativeBuf[] ln1Rstd;
@@ -127,6 +128,25 @@ final class Activations {
             lastRows = new LastRows(shape, type, batch);
         }
         return lastRows;
+    }
+
+    /** Buffers of a last block computed for selected rows only, compacted (created on first use). */
+    Compact compact() {
+        if (compact == null) {
+            long n = (long) rows * shape.dModel();
+            compact = new Compact(NativeBuf.zeros(type, n), NativeBuf.zeros(type, n), NativeBuf.zeros(type, n),
+                    NativeBuf.zeros(type, n));
+        }
+        return compact;
+    }
+
+    /**
+     * The inputs of the last block's second half on selected rows ({@link TransformerEngine#forwardRows}), row i for
+     * the i-th selected row, and the gradients of its backward: the residual stream entering the block, the attention
+     * output, and their gradients. At most {@code rows} rows each; the block's own outputs go to the first rows of
+     * {@link #tail} and {@link #x}.
+     */
+    record Compact(NativeBuf x, NativeBuf attn, NativeBuf dx, NativeBuf dAttn) {
     }
 
     /**

@@ -84,8 +84,9 @@ public final class LoraPolicy implements PolicyModel {
     private TransformerModel.Part runRange(TransformerEngine e, NativeBuf params, TokenBatch batch, double[] weights,
                                            TransformerModel.GradientBuffers gradients) {
         Activations a = e.activations(batch.size());
-        e.forward(a, batch.tokens(), params, layout);
-        TargetRows rows = TargetRows.scored(batch);
+        TargetRows scored = TargetRows.scored(batch);
+        e.forwardRows(a, batch.tokens(), params, layout, scored.row());
+        TargetRows rows = scored.compacted();
         NativeBuf grad = null;
         double[] rowWeights = null;
         if (weights != null) {
@@ -98,7 +99,7 @@ public final class LoraPolicy implements PolicyModel {
         e.lmHead(a, rows, params, layout.headWeight, layout.headBias, rowWeights, grad, layout.headWeight,
                 layout.headBias);
         if (grad != null) {
-            e.backward(a, batch.tokens(), params, layout, grad, null);
+            e.backwardRows(a, batch.tokens(), scored.row(), params, layout, grad);
         }
         return new TransformerModel.Part(
                 TransformerModel.perSampleValues(rows, e.rowValues(a, rows.count()), batch.size()), grad);

@@ -12,6 +12,15 @@ record TargetRows(int[] row, int[] target, int[] sample) {
         return row.length;
     }
 
+    /** The same targets read from rows 0..count-1, in order: after {@link TransformerEngine#forwardRows} on {@link #row}. */
+    TargetRows compacted() {
+        int[] identity = new int[row.length];
+        for (int i = 0; i < identity.length; i++) {
+            identity[i] = i;
+        }
+        return new TargetRows(identity, target, sample);
+    }
+
     /** Rows that predict a scored token (response tokens and EOS): the terms of F_i = log pi(y_i | x_i). */
     static TargetRows scored(TokenBatch batch) {
         int n = 0;

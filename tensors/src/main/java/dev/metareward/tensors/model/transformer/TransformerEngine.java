@@ -160,6 +160,31 @@ final class TransformerEngine {
                 d);
     }
 
+    /**
+     * Forward for a head that reads only the rows {@code rows} (ascending and distinct, e.g. the LM head's scored rows):
+     * the blocks before the last, and the last block's attention, on every row (every row's keys and values are read
+     * by the later queries), then the last block's second half (output projection, MLP) and the final LayerNorm on
+     * those rows alone, compacted: row i of {@code a.hidden} (and of the last block's {@link Activations#tail}) is
+     * {@code rows[i]}. The rest of the last block would be computed and never read: a quarter of it for the tiny
+     * workload's 16-token prompts. Its backward is {@link #backwardRows}.
+     */
+    void forwardRows(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al, int[] rows) {
+        int d = shape.dModel();
+        int last = shape.layers() - 1;
+        int m = rows.length;
+        embedAndBlocks(a, tokens, adapter, al, last);
+        attentionInputs(a, last, adapter, al);
+        ops.attention(a.qkv[last], a.probs[last], a.attn[last], a.batch, shape.heads(), shape.context(), d);
+        if (m == 0) {
+            return;
+        }
+        Activations.Compact c = a.compact();
+        ops.gatherRows(a.x[last], rows, c.x(), d);
+        ops.gatherRows(a.attn[last], rows, c.attn(), d);
+        blockTail(layout.blocks[last], c.x(), c.attn(), a.tail(last), a.x[last + 1], m);
+        ops.layerNorm(a.x[last + 1], base, layout.finalGain, layout.finalBias, a.finalHat, a.finalRstd, a.hidden, m, d);
+    }
+
     /** LayerNorm 1 of block {@code l} and the fused QKV projection (plus the LoRA of query and value) of every row. */
     private void attentionInputs(Activations a, int l, NativeBuf adapter, AdapterLayout al) {
         EngineOps k = ops;
@@ -225,13 +250,57 @@ final class TransformerEngine {
         int m = rows.length;
         int last = shape.layers() - 1;
         Activations.LastRows s = a.lastRows();
-        ops.fill(s.dx, 0, (long) m * d, 0);
-        ops.layerNormBackward(a.dHidden, s.finalHat, s.finalRstd, base, layout.finalGain, s.dx, null, 0, 0, m, d);
-        tailBackward(layout.blocks[last], s.tail, s.attn, s.dx, s.dAct, s.dxn, s.dAttn, null, m);
+        lastTailBackward(a, s.finalHat, s.finalRstd, s.tail, s.attn, s.dx, s.dAct, s.dxn, s.dAttn, m);
         ops.attentionRowsBackward(a.qkv[last], rows, s.qkv, s.probs, s.dAttn, a.dProbs, a.dqkv, shape.heads(),
                 shape.context(), d);
-        // The read rows' residual gradient; every other row of the stream gets its gradient through the keys and values.
-        ops.scatterRows(s.dx, rows, a.dx, d);
+        rowsResidualBackward(a, tokens, rows, s.dx, adapter, al, adapterGrad);
+    }
+
+    /**
+     * The backward of {@link #forwardRows} for the adapter's gradient (into {@code adapterGrad}), from the first
+     * {@code rows.length} rows of {@code a.dHidden} (the gradient with respect to the compacted {@code a.hidden}): the
+     * final LayerNorm and the last block's second half on those rows, its attention and everything before it on every
+     * row (the other rows' outputs have no gradient, their keys and values do). Same gradient as {@link #backward}
+     * after a full forward.
+     */
+    void backwardRows(Activations a, int[][] tokens, int[] rows, NativeBuf adapter, AdapterLayout al,
+                      NativeBuf adapterGrad) {
+        int d = shape.dModel();
+        int m = rows.length;
+        int last = shape.layers() - 1;
+        Activations.Compact c = a.compact();
+        lastTailBackward(a, a.finalHat, a.finalRstd, a.tail(last), c.attn(), c.dx(), a.dAct, a.dxn, c.dAttn(), m);
+        ops.scatterRows(c.dAttn(), rows, a.dAttn, d);
+        ops.attentionBackward(a.qkv[last], a.probs[last], a.dAttn, a.dProbs, a.dqkv, a.batch, shape.heads(),
+                shape.context(), d, last > 0);
+        rowsResidualBackward(a, tokens, rows, c.dx(), adapter, al, adapterGrad);
+    }
+
+    /**
+     * The final LayerNorm and the last block's second half backward on {@code m} compacted rows: from the first m rows
+     * of {@code a.dHidden} to {@code dx} (the rows' residual gradient entering the last block, without the attention
+     * path) and {@code dAttn} (of their attention output).
+     */
+    private void lastTailBackward(Activations a, NativeBuf finalHat, NativeBuf finalRstd, Activations.Tail tail,
+                                  NativeBuf attn, NativeBuf dx, NativeBuf dAct, NativeBuf dxn, NativeBuf dAttn, int m) {
+        if (m == 0) {
+            return;
+        }
+        int d = shape.dModel();
+        ops.fill(dx, 0, (long) m * d, 0);
+        ops.layerNormBackward(a.dHidden, finalHat, finalRstd, base, layout.finalGain, dx, null, 0, 0, m, d);
+        tailBackward(layout.blocks[shape.layers() - 1], tail, attn, dx, dAct, dxn, dAttn, null, m);
+    }
+
+    /**
+     * After the last block's attention backward (into {@code a.dqkv}): the compacted rows' residual gradient
+     * {@code dx} goes back to their rows (every other row of the stream gets its gradient through the keys and values
+     * alone), then the last block's attention inputs and the blocks before it.
+     */
+    private void rowsResidualBackward(Activations a, int[][] tokens, int[] rows, NativeBuf dx, NativeBuf adapter,
+                                      AdapterLayout al, NativeBuf adapterGrad) {
+        int last = shape.layers() - 1;
+        ops.scatterRows(dx, rows, a.dx, shape.dModel());
         attentionInputsBackward(a, last, adapter, al, adapterGrad, null);
         blocksBackward(a, tokens, adapter, al, adapterGrad, null, last - 1);
     }
