@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Why: the model's GEMMs are small (a tiny-workload inner step multiplies [512, 128] by [128, 384]), and
  * OpenBLAS's own threads gave nothing on them (7.9 vs 8.0 ms per policy forward and backward), while the Java kernels
- * ran on one core. Two row ranges on two threads with single-threaded BLAS took 4.4 ms (DECISIONS.md 66). So when
- * this engine has more than one thread, BLAS runs single-threaded in the whole process: concurrent callers of a
- * multi-threaded OpenBLAS contend for its thread pool (measured: slower than one range alone).
+ * ran on one core. Two row ranges on two threads with single-threaded BLAS took 4.4 ms (DECISIONS.md 66). So on the
+ * CPU engine BLAS runs single-threaded in the whole process, with one thread per call too: concurrent callers of a
+ * multi-threaded OpenBLAS contend for its thread pool (measured: slower than one range alone; three domain workers
+ * of one JVM at one thread each took 3.4x as long as with BLAS single-threaded, decision 72).
  *
  * <p>The split depends only on the batch size and {@code threads}, never on timing, so results are deterministic for
  * a given thread count; different thread counts differ in the last bits (the order of a sum over rows).
@@ -66,11 +67,13 @@ final class RowShards {
         for (int i = 1; i < threads; i++) {
             engines[i] = new TransformerEngine(first.shape, first.type, first.base, first.ops);
         }
+        if (first.ops instanceof CpuOps) {
+            singleThreadedBlas(threads);
+        }
         if (threads == 1) {
             helpers = null;
             return;
         }
-        singleThreadedBlas(threads);
         int pool = POOLS.incrementAndGet();
         AtomicInteger count = new AtomicInteger();
         helpers = new ThreadPoolExecutor(threads - 1, threads - 1, HELPER_IDLE_SECONDS, TimeUnit.SECONDS,
@@ -197,7 +200,7 @@ final class RowShards {
     private static void singleThreadedBlas(int threads) {
         if (BLAS_SINGLE_THREADED.compareAndSet(false, true)) {
             NativeThreads.useOne();
-            LOG.info("CPU engine: {} row ranges per call on {} threads; BLAS and ND4J single-threaded "
+            LOG.info("CPU engine: {} row range(s) per call on {} thread(s); BLAS and ND4J single-threaded "
                     + "(device.cpu-threads)", threads, threads);
         }
     }
