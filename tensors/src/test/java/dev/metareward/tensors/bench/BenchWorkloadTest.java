@@ -62,18 +62,25 @@ class BenchWorkloadTest {
 
     /**
      * The tiny inner step counted by hand from the engine's GEMMs (B 8, T 64, n = 512 rows, d 128, f 512, r 8, h 4,
-     * V 259, m = 8 x 48 = 384 scored positions):
-     * forward per layer 2n d (4d + 2f) + 8 n r d + 4 B T^2 d = 201,326,592 + 4,194,304 + 16,777,216 = 222,298,112,
-     * so a 2-layer forward is 444,596,224 (reward and policy each); LM head 2 m d V = 25,460,736 forward, twice that
-     * backward; backward of layer 0: 4ndf + 2nd^2 + 6BT^2 d + 12nrd = 182,452,224; of layer 1 additionally
-     * 2BT^2 d + 6nd^2 + 4nrd: 243,269,632. Total 2 x 444,596,224 + 3 x 25,460,736 + 182,452,224 + 243,269,632.
+     * V 259, m = 8 x 48 = 384 scored positions). Per layer: attention inputs 2n d 3d + 8 n r d = 54,525,952, block
+     * attention 4 B T^2 d = 16,777,216, second half 2k d (d + 2f) = 150,994,944 for k = n, so a full layer is
+     * 222,298,112. Policy forward: layer 0 full, then the last layer's inputs and attention and its second half on
+     * k = m (113,246,208): 406,847,488. Reward forward: layer 0 full, the last layer's inputs, attention of its 8 read
+     * rows (4 B T d = 262,144) and its second half on k = 8 (2,359,296): 279,445,504. LM head 2 m d V = 25,460,736
+     * forward, twice that backward. Policy backward: layer 0 4ndf + 2nd^2 + 6BT^2 d + 12nrd = 182,452,224; layer 1 on
+     * k = m: 4kdf + 2kd^2 + 8BT^2 d + 12nrd + 6nd^2 + 4nrd = 205,520,896. Reward backward: layer 0 the same, layer 1
+     * on k = 8 with per-row attention (8 B T d = 524,288): 61,603,840. Inner step: reward forward + policy forward,
+     * LM head, policy backward: 1,150,648,320.
      */
     @Test
     void shouldCountTheTinyInnerStepAsDerivedByHand() {
         TransformerFlops flops = new TransformerFlops(BenchWorkload.tiny().shape());
-        assertEquals(444_596_224.0, flops.forward(8));
-        assertEquals(182_452_224.0 + 243_269_632.0, flops.backward(8));
-        assertEquals(1_391_296_512.0, flops.innerStep(BenchWorkload.tiny()));
+        assertEquals(406_847_488.0, flops.policyForward(8, 384));
+        assertEquals(279_445_504.0, flops.rewardForward(8));
+        assertEquals(182_452_224.0 + 61_603_840.0, flops.rewardBackward(8));
+        assertEquals(406_847_488.0 + 3 * 25_460_736.0 + 182_452_224.0 + 205_520_896.0,
+                flops.policyForwardBackward(8, 48));
+        assertEquals(1_150_648_320.0, flops.innerStep(BenchWorkload.tiny()));
     }
 
     @Test
@@ -81,11 +88,13 @@ class BenchWorkloadTest {
         BenchWorkload w = BenchWorkload.tiny().withInnerSteps(2);
         TransformerFlops flops = new TransformerFlops(w.shape());
         double policy = flops.policyForwardBackward(8, 48);
-        double outer = flops.forward(16) + flops.lmHeadForward(16 * 48) + flops.policyForwardBackward(16, 48);
-        double expected = 2 * (flops.innerStep(w) + 2 * policy) + outer + flops.forward(16) + flops.backward(16);
+        double outer = flops.policyForward(16, 16 * 48) + flops.lmHeadForward(16 * 48)
+                + flops.policyForwardBackward(16, 48);
+        double expected = 2 * (flops.innerStep(w) + 2 * policy) + outer + flops.rewardForward(16)
+                + flops.rewardBackward(16);
         assertEquals(expected, flops.metaStep(w), 1e-6 * expected);
         // Each further inner step adds its forward step, its two reverse passes and its rows' reward forward+backward.
-        double perStep = flops.innerStep(w) + 2 * policy + flops.forward(8) + flops.backward(8);
+        double perStep = flops.innerStep(w) + 2 * policy + flops.rewardForward(8) + flops.rewardBackward(8);
         assertEquals(48 * perStep, flops.metaStep(BenchWorkload.tiny()) - flops.metaStep(w), 1e-6 * perStep);
     }
 }
