@@ -12,7 +12,11 @@ public final class NativeThreads {
     private NativeThreads() {
     }
 
-    /** ND4J's OpenMP loops and OpenBLAS on one thread each, from now on. */
+    /**
+     * ND4J's loops and OpenBLAS on one thread each, from now on. ND4J 1.0.0-M2.1 keeps {@code maxThreads()} at the
+     * processor count whatever {@code setMaxThreads} is given; the BLAS and master-thread limits take
+     * ({@code NativeThreadsTest} checks those two in a fresh JVM).
+     */
     public static void useOne() {
         Nd4j.getEnvironment().setMaxThreads(1);
         Nd4j.getEnvironment().setMaxMasterThreads(1);
