@@ -116,6 +116,7 @@ public final class InnerLoop {
         double essSum = 0;
         int clamped = 0;
         INDArray theta = theta0.dup();
+        Level1 blas = Nd4j.getBlasWrapper().level1();
         for (int t = 0; t < steps; t++) {
             long stepStart = System.nanoTime();
             TokenBatch batch = batches.nextSftBatch(batchSize);
@@ -133,7 +134,6 @@ public final class InnerLoop {
             // BLAS axpy and dot on the vectors: ND4J's mul, addi and norm2Number allocate their results and took
             // 0.15 ms per step on the tiny workload's 41603 parameters, these two 0.01 ms. ||theta|| is sqrt(theta .
             // theta), not BLAS's scaled nrm2, so it overflows as soon as the sum of squares does, as the old norm did.
-            Level1 blas = Nd4j.getBlasWrapper().level1();
             blas.axpy(theta.length(), learningRate, step.gradient().castTo(theta.dataType()), theta);
             double norm = Math.sqrt(blas.dot(theta.length(), 1.0, theta, theta));
             if (!Double.isFinite(norm)) {

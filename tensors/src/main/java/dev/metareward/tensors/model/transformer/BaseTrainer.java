@@ -99,7 +99,7 @@ public final class BaseTrainer {
             e.lmHead(a, targetRows, e.base, layout.headWeight, layout.headBias, rowWeights, g, layout.headWeight,
                     layout.headBias);
             if (g != null) {
-                e.backward(a, rows.tokens(), null, null, null, g);
+                e.backwardBase(a, rows.tokens(), g);
             }
             return new TransformerModel.Part(e.rowValues(a, targetRows.count()), g);
         });

@@ -144,7 +144,7 @@ final class TransformerEngine {
      * token for the value head): the blocks before the last run on every row, the last one computes its keys and
      * values for every row but its attention, MLP and the final LayerNorm only for those rows (the rest of the last
      * block would be computed and never read). The hidden states go to {@code a.lastRows().hidden}, row i for
-     * {@code rows[i]}. Its backward is {@link #backwardLastRows}, not {@link #backward}.
+     * {@code rows[i]}. Its backward is {@link #backwardLastRows}.
      */
     void forwardLastRows(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al, int[] rows) {
         int d = shape.dModel();
@@ -155,9 +155,7 @@ final class TransformerEngine {
         ops.gatherRows(a.qkv[last], rows, s.qkv, 3 * d);
         ops.attentionRows(a.qkv[last], rows, s.qkv, s.probs, s.attn, shape.heads(), shape.context(), d);
         ops.gatherRows(a.x[last], rows, s.x, d);
-        blockTail(layout.blocks[last], s.x, s.attn, s.tail, s.out, rows.length);
-        ops.layerNorm(s.out, base, layout.finalGain, layout.finalBias, s.finalHat, s.finalRstd, s.hidden, rows.length,
-                d);
+        lastTail(s.x, s.attn, s.tail, s.out, s.finalHat, s.finalRstd, s.hidden, rows.length);
     }
 
     /**
@@ -181,8 +179,17 @@ final class TransformerEngine {
         Activations.Compact c = a.compact();
         ops.gatherRows(a.x[last], rows, c.x(), d);
         ops.gatherRows(a.attn[last], rows, c.attn(), d);
-        blockTail(layout.blocks[last], c.x(), c.attn(), a.tail(last), a.x[last + 1], m);
-        ops.layerNorm(a.x[last + 1], base, layout.finalGain, layout.finalBias, a.finalHat, a.finalRstd, a.hidden, m, d);
+        lastTail(c.x(), c.attn(), a.tail(last), a.x[last + 1], a.finalHat, a.finalRstd, a.hidden, m);
+    }
+
+    /**
+     * The last block's second half and the final LayerNorm on {@code m} compacted rows (their residual stream
+     * {@code x} and attention output {@code attn}), into {@code hidden}; {@link #lastTailBackward} is its backward.
+     */
+    private void lastTail(NativeBuf x, NativeBuf attn, Activations.Tail tail, NativeBuf out, NativeBuf finalHat,
+                          NativeBuf finalRstd, NativeBuf hidden, int m) {
+        blockTail(layout.blocks[shape.layers() - 1], x, attn, tail, out, m);
+        ops.layerNorm(out, base, layout.finalGain, layout.finalBias, finalHat, finalRstd, hidden, m, shape.dModel());
     }
 
     /** LayerNorm 1 of block {@code l} and the fused QKV projection (plus the LoRA of query and value) of every row. */
@@ -224,25 +231,25 @@ final class TransformerEngine {
     }
 
     /**
-     * Back-propagates {@code a.dHidden} (gradient of the objective with respect to the final LayerNorm output).
-     * Accumulates into {@code adapterGrad} (LoRA part, same layout as the adapter) when not null and into
-     * {@code baseGrad} (every base weight) when not null.
+     * Back-propagates {@code a.dHidden} (gradient of the objective with respect to the final LayerNorm output of every
+     * row, after {@link #forward} without an adapter) into {@code baseGrad} (every base weight): the base trainer's
+     * pass, which scores every row. The adapters' gradients come from {@link #backwardRows} and
+     * {@link #backwardLastRows}, which leave out the last block's rows no head reads.
      */
-    void backward(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al, NativeBuf adapterGrad,
-                  NativeBuf baseGrad) {
+    void backwardBase(Activations a, int[][] tokens, NativeBuf baseGrad) {
         int d = shape.dModel();
         ops.fill(a.dx, 0, a.dx.length, 0);
         ops.layerNormBackward(a.dHidden, a.finalHat, a.finalRstd, base, layout.finalGain, a.dx, baseGrad,
                 layout.finalGain, layout.finalBias, a.rows, d);
-        blocksBackward(a, tokens, adapter, al, adapterGrad, baseGrad, shape.layers() - 1);
+        blocksBackward(a, tokens, null, null, null, baseGrad, shape.layers() - 1);
     }
 
     /**
      * The backward of {@link #forwardLastRows} for the adapter's gradient (into {@code adapterGrad}), from the first
      * {@code rows.length} rows of {@code a.dHidden} (the gradient with respect to {@code a.lastRows().hidden}): the
      * last block's MLP, output projection and final LayerNorm on the read rows alone, its attention from their queries
-     * to the keys and values of every row, then the blocks before it on every row. Same gradient as
-     * {@link #backward} after a full forward, with about 3/4 of the last block's work left out.
+     * to the keys and values of every row, then the blocks before it on every row. Same gradient as a pass over every
+     * row of the last block, with about 3/4 of its work left out.
      */
     void backwardLastRows(Activations a, int[][] tokens, int[] rows, NativeBuf adapter, AdapterLayout al,
                           NativeBuf adapterGrad) {
@@ -260,8 +267,8 @@ final class TransformerEngine {
      * The backward of {@link #forwardRows} for the adapter's gradient (into {@code adapterGrad}), from the first
      * {@code rows.length} rows of {@code a.dHidden} (the gradient with respect to the compacted {@code a.hidden}): the
      * final LayerNorm and the last block's second half on those rows, its attention and everything before it on every
-     * row (the other rows' outputs have no gradient, their keys and values do). Same gradient as {@link #backward}
-     * after a full forward.
+     * row (the other rows' outputs have no gradient, their keys and values do). Same gradient as a pass over every
+     * row of the last block.
      */
     void backwardRows(Activations a, int[][] tokens, int[] rows, NativeBuf adapter, AdapterLayout al,
                       NativeBuf adapterGrad) {
@@ -398,7 +405,7 @@ final class TransformerEngine {
      * LM head on the selected rows of {@code a.hidden}: log softmax(logits)[target] of each selected row goes to
      * {@code a.rowValues} (read with {@link #rowValues}). When {@code grad} is not null, adds the head gradient of
      * sum_i rowWeight[i] * value[i] to {@code grad} at ({@code gradWeightOff}, {@code gradBiasOff}) and sets
-     * {@code a.dHidden} to its gradient for {@link #backward}.
+     * {@code a.dHidden} to its gradient for {@link #backwardBase} or {@link #backwardRows}.
      */
     void lmHead(Activations a, TargetRows rows, NativeBuf params, long weightOff, long biasOff, double[] rowWeight,
                 NativeBuf grad, long gradWeightOff, long gradBiasOff) {
@@ -425,8 +432,8 @@ final class TransformerEngine {
      * Value head on rows {@code rows} of {@code hidden} (one per sample): hidden . w + bias per row into
      * {@code a.headValues}. When {@code grad} is not null, adds the head gradient of sum_i weights[i] * value[i] to
      * {@code grad} at ({@code gradWeightOff}, {@code gradBiasOff}) and sets {@code a.dHidden} to its gradient with
-     * respect to {@code hidden} (row {@code rows[i]} of it): for {@link #backward} after {@link #forward}, or for
-     * {@link #backwardLastRows} with {@code hidden = a.lastRows().hidden} after {@link #forwardLastRows}.
+     * respect to {@code hidden} (row {@code rows[i]} of it): for {@link #backwardLastRows} with
+     * {@code hidden = a.lastRows().hidden} after {@link #forwardLastRows}.
      */
     void valueHead(Activations a, NativeBuf hidden, int[] rows, NativeBuf params, long weightOff, long biasOff,
                    double[] weights, NativeBuf grad, long gradWeightOff, long gradBiasOff) {
