@@ -143,6 +143,14 @@ final class BenchCommand implements Callable<Integer> {
         sb.append(String.format("%-22s %9.2f ms %10.2f .. %7.2f ms %12s %14s%n", "inner step",
                 r.innerStep().median() * 1e3, r.innerStep().min() * 1e3, r.innerStep().max() * 1e3,
                 ref == null ? "-" : String.format("%.2f ms", ref.innerStepSeconds() * 1e3), ratio(r.innerStepRatio())));
+        WorkloadBenchmark.InnerParts parts = r.innerParts();
+        sb.append(String.format("%-22s %9.2f ms %10.2f .. %7.2f ms   (batch and reward forward for R_i)%n",
+                "  reward pass", parts.rewardPass().median() * 1e3, parts.rewardPass().min() * 1e3,
+                parts.rewardPass().max() * 1e3));
+        sb.append(String.format("%-22s %9.2f ms %10.2f .. %7.2f ms   (policy forward, backward, update; %.3f GFLOP, "
+                        + "%.1f GFLOP/s)%n", "  policy step", parts.policyStep().median() * 1e3,
+                parts.policyStep().min() * 1e3, parts.policyStep().max() * 1e3, parts.policyStepFlops() / 1e9,
+                r.policyStepGflops()));
         sb.append(String.format("%-22s %12.0f   (B x T = %d tokens per inner step)%n", "tokens/s", r.tokensPerSecond(),
                 w.innerStepTokens()));
         sb.append(String.format("%-22s %12.1f   (%.3f GFLOP per inner step; %.0f%% of the GEMM peak)%n",
@@ -181,6 +189,9 @@ final class BenchCommand implements Callable<Integer> {
         m.put("inner_steps", w.innerSteps());
         m.put("meta_step_s", r.metaStep().median());
         m.put("inner_step_s", r.innerStep().median());
+        m.put("reward_pass_s", r.innerParts().rewardPass().median());
+        m.put("policy_step_s", r.innerParts().policyStep().median());
+        m.put("policy_step_gflop", r.innerParts().policyStepFlops() / 1e9);
         m.put("tokens_per_s", r.tokensPerSecond());
         m.put("gflops", r.innerStepGflops());
         m.put("gemm_peak_gflops", r.gemmPeakGflops());

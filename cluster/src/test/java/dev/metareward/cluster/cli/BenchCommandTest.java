@@ -29,7 +29,8 @@ class BenchCommandTest {
         assertEquals(2, json.get("inner_steps").asInt());
         assertEquals("cpu-kernels", json.get("engine").asText(), "AUTO on the CPU backend");
         for (String key : List.of("meta_step_s", "inner_step_s", "tokens_per_s", "gflops", "gemm_peak_gflops",
-                "inner_step_ratio", "meta_step_ratio", "pytorch_meta_step_s")) {
+                "inner_step_ratio", "meta_step_ratio", "pytorch_meta_step_s", "reward_pass_s", "policy_step_s",
+                "policy_step_gflop")) {
             assertTrue(json.hasNonNull(key) && json.get(key).isNumber(), key + " missing or not a number: " + json);
             double value = json.get(key).asDouble();
             assertTrue(value > 0 && Double.isFinite(value), key + " = " + value);
@@ -37,6 +38,10 @@ class BenchCommandTest {
         // The meta step holds D = 2 inner steps and a hypergradient: it cannot be faster than one inner step.
         assertTrue(json.get("meta_step_s").asDouble() > json.get("inner_step_s").asDouble(), json.toString());
         assertEquals(1.14 * 2 / 50, json.get("pytorch_meta_step_s").asDouble(), 1e-12);
+        // The policy step is the inner step without its reward forward: less work, and less time than the whole.
+        assertTrue(json.get("policy_step_gflop").asDouble() < json.get("inner_step_gflop").asDouble(), json.toString());
+        assertTrue(json.get("policy_step_s").asDouble() < json.get("inner_step_s").asDouble(), json.toString());
+        assertTrue(r.out().contains("reward pass") && r.out().contains("policy step"), r.out());
         // The quoted PyTorch figures never appear without when and where they were measured.
         String label = json.get("pytorch_reference").asText();
         assertTrue(label.contains("2026-11-26") && label.contains("AMD EPYC")

@@ -6,6 +6,7 @@ import dev.metareward.config.InnerSettings;
 import dev.metareward.config.OuterSettings;
 import dev.metareward.tensors.bilevel.DomainMetaStep;
 import dev.metareward.tensors.bilevel.InnerLoop;
+import dev.metareward.tensors.bilevel.InnerTrajectory;
 import dev.metareward.tensors.model.transformer.LoraPolicy;
 import dev.metareward.tensors.model.transformer.LoraReward;
 import dev.metareward.tensors.model.transformer.TransformerModel;
@@ -20,9 +21,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Times a {@link BenchWorkload} in float32 (MATH.md "Bench workload"): the median seconds of a meta step
  * ({@link DomainMetaStep#compute}: D inner steps, loss_PL and the exact hypergradient) and of an inner step (a step of
- * an {@link InnerLoop}: batch, reward forward for R_i, policy forward and backward, theta update), the inner step's
+ * an {@link InnerLoop}: batch, reward forward for R_i, policy forward and backward, theta update), with the inner
+ * step's two parts timed apart: the reward pass (batch and R_i) and the policy step (the rest). The inner step's
  * tokens/s and achieved GFLOP/s ({@link TransformerFlops}), and the float32 GEMM 1024^3 peak of ND4J in the same
  * run ({@link GemmPeak}).
+ *
+ * <p>Why the parts: R_i depend on phi only, which the inner loop holds fixed, so an implementation may compute them
+ * for all D batches before the loop and time its inner step as the policy step alone. Comparing with another
+ * implementation needs the figure that does the same work.
  *
  * <p>Order: {@code warmup} meta steps (they also warm up every code path of the inner step), {@code repeats} timed
  * meta steps, then one inner loop of {@code 10 * warmup} steps and one of {@code 10 * repeats} steps, each step timed
@@ -89,6 +95,7 @@ public final class WorkloadBenchmark {
      * @param workload        what was run (D may be overridden)
      * @param metaStep        seconds per meta step
      * @param innerStep       seconds per inner step
+     * @param innerParts      seconds per inner step's reward pass and policy step, each taken per step
      * @param innerStepFlops  FLOPs of one inner step ({@link TransformerFlops#innerStep})
      * @param metaStepFlops   FLOPs of one meta step ({@link TransformerFlops#metaStep})
      * @param gemmPeakGflops  float32 GEMM 1024^3 median GFLOP/s of ND4J in this run
@@ -98,7 +105,8 @@ public final class WorkloadBenchmark {
      * @param engine          the engine the model computed on ({@code CPU_KERNELS} or {@code ND4J})
      * @param cpuThreads      row ranges (threads) per model call: 1 on the ND4J engine
      */
-    public record Result(BenchWorkload workload, Timing metaStep, Timing innerStep, double innerStepFlops,
+    public record Result(BenchWorkload workload, Timing metaStep, Timing innerStep, InnerParts innerParts,
+                         double innerStepFlops,
                          double metaStepFlops, double gemmPeakGflops, boolean simdKernels,
                          DeviceSettings.Engine engine, int cpuThreads) {
 
@@ -109,6 +117,11 @@ public final class WorkloadBenchmark {
         /** Achieved GFLOP/s of the inner step. */
         public double innerStepGflops() {
             return innerStepFlops / innerStep.median() / 1e9;
+        }
+
+        /** Achieved GFLOP/s of the policy step alone. */
+        public double policyStepGflops() {
+            return innerParts.policyStepFlops() / innerParts.policyStep().median() / 1e9;
         }
 
         public double metaStepGflops() {
@@ -125,6 +138,24 @@ public final class WorkloadBenchmark {
         public double metaStepRatio() {
             return workload.reference() == null ? Double.NaN
                     : metaStep.median() / workload.reference().metaStepSecondsAt(workload.innerSteps());
+        }
+    }
+
+    /**
+     * The inner step's parts, each step split where its weights are known.
+     *
+     * @param rewardPass      seconds of drawing the batch and the reward forward for R_i
+     * @param policyStep      seconds of the rest: policy forward, backward and the theta update
+     * @param policyStepFlops FLOPs of the policy step ({@link TransformerFlops#policyForwardBackward})
+     */
+    public record InnerParts(Timing rewardPass, Timing policyStep, double policyStepFlops) {
+        static InnerParts of(InnerTrajectory loop, double policyStepFlops) {
+            double[] reward = loop.rewardSeconds();
+            double[] policy = new double[reward.length];
+            for (int t = 0; t < policy.length; t++) {
+                policy[t] = loop.stepSeconds()[t] - reward[t];
+            }
+            return new InnerParts(Timing.of(reward), Timing.of(policy), policyStepFlops);
         }
     }
 
@@ -149,10 +180,12 @@ public final class WorkloadBenchmark {
         Timing meta = Timing.of(repeat("meta steps", options.repeats(), listener, () -> metaStep.compute(phi, 0)));
 
         INDArray theta0 = policy.initialParameters();
-        innerSteps("inner step warm-up", INNER_STEPS_PER_REPEAT * options.warmup(), policy, reward, phi, theta0,
-                batches, workload, listener);
-        Timing innerTiming = Timing.of(innerSteps("inner steps", INNER_STEPS_PER_REPEAT * options.repeats(), policy,
-                reward, phi, theta0, batches, workload, listener));
+        if (options.warmup() > 0) {
+            innerSteps("inner step warm-up", INNER_STEPS_PER_REPEAT * options.warmup(), policy, reward, phi, theta0,
+                    batches, workload, listener);
+        }
+        InnerTrajectory timedLoop = innerSteps("inner steps", INNER_STEPS_PER_REPEAT * options.repeats(), policy,
+                reward, phi, theta0, batches, workload, listener);
 
         listener.onProgress("GEMM peak", 0, 1, GEMM_SIZE + "^3 float32");
         double peak = GemmPeak.measure(GEMM_SIZE, GEMM_REPEATS, GEMM_WARMUP);
@@ -160,7 +193,10 @@ public final class WorkloadBenchmark {
 
         TransformerFlops flops = new TransformerFlops(workload.shape());
         boolean cpuKernels = model.computeEngine() == DeviceSettings.Engine.CPU_KERNELS;
-        return new Result(workload, meta, innerTiming, flops.innerStep(workload), flops.metaStep(workload), peak,
+        InnerParts parts = InnerParts.of(timedLoop,
+                flops.policyForwardBackward(workload.innerBatch(), workload.scoredPerSequence()));
+        return new Result(workload, meta, Timing.of(timedLoop.stepSeconds()), parts, flops.innerStep(workload),
+                flops.metaStep(workload), peak,
                 cpuKernels && simdKernelsAvailable(), model.computeEngine(), model.cpuThreads());
     }
 
@@ -187,22 +223,19 @@ public final class WorkloadBenchmark {
     }
 
     /**
-     * Seconds of each step of one inner loop of {@code count} steps from theta_0 (each step as the loop times it:
-     * batch, rewards, policy gradient, update), so the loop's once-per-run setup (its copy of theta_0) is not charged
-     * to a step, as it is not in training.
+     * One inner loop of {@code count} steps from theta_0, whose own per-step times are the ones reported (each step as
+     * the loop times it: batch, rewards, policy gradient, update), so the loop's once-per-run setup (its copy of
+     * theta_0) is not charged to a step, as it is not in training. Warm-up ({@code count} 0) runs nothing.
      */
-    private static double[] innerSteps(String phase, int count, LoraPolicy policy, LoraReward reward, INDArray phi,
-                                       INDArray theta0, RandomTokenBatches batches, BenchWorkload workload,
-                                       PhaseListener listener) {
-        if (count == 0) {
-            return new double[0];
-        }
+    private static InnerTrajectory innerSteps(String phase, int count, LoraPolicy policy, LoraReward reward,
+                                              INDArray phi, INDArray theta0, RandomTokenBatches batches,
+                                              BenchWorkload workload, PhaseListener listener) {
         InnerLoop loop = new InnerLoop(policy, reward, count, workload.innerBatch(), workload.alpha(), workload.beta(),
                 REWARD_CLAMP);
         listener.onProgress(phase, 0, count, "one inner loop of " + count + " steps");
-        double[] seconds = loop.run(phi, theta0, batches, false).stepSeconds();
-        listener.onProgress(phase, count, count, String.format("median %.4f s", GemmPeak.median(seconds)));
-        return seconds;
+        InnerTrajectory run = loop.run(phi, theta0, batches, false);
+        listener.onProgress(phase, count, count, String.format("median %.4f s", GemmPeak.median(run.stepSeconds())));
+        return run;
     }
 
     private static double[] repeat(String phase, int count, PhaseListener listener, Runnable op) {

@@ -112,6 +112,7 @@ public final class InnerLoop {
         List<InnerStep> kept = new ArrayList<>(keepTrajectory ? steps : 0);
         double[] fineTuneLoss = new double[steps];
         double[] stepSeconds = new double[steps];
+        double[] rewardSeconds = new double[steps];
         double rawSum = 0;
         double essSum = 0;
         int clamped = 0;
@@ -122,6 +123,7 @@ public final class InnerLoop {
             TokenBatch batch = batches.nextSftBatch(batchSize);
             RewardWeights weights = RewardWeights.of(reward.rewards(phi, batch).toDoubleVector(), beta, rewardClamp,
                     weighting);
+            rewardSeconds[t] = (System.nanoTime() - stepStart) / 1e9;
             clamped += weights.clampedCount();
             rawSum += weights.meanRaw();
             essSum += weights.effectiveSampleSize();
@@ -147,7 +149,7 @@ public final class InnerLoop {
             LOG.debug("domain {}: {} of {} rewards clamped to |r / beta| <= {}", batches.domain(), clamped,
                     steps * batchSize, rewardClamp);
         }
-        return new InnerTrajectory(kept, theta, clamped, fineTuneLoss, learningRate, stepSeconds,
+        return new InnerTrajectory(kept, theta, clamped, fineTuneLoss, learningRate, stepSeconds, rewardSeconds,
                 new InnerTrajectory.WeightStatistics(rawSum / Math.max(1, steps), essSum / Math.max(1, steps)));
     }
 

@@ -12,11 +12,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param clampedRewards how many r / beta were clamped over all steps
  * @param fineTuneLoss loss_FT = -(1/B) sum_i w_i F_i(theta_t) (w_i the weights used) of every step, at theta_t (before its update)
  * @param learningRate alpha of the inner steps (the reverse pass must use the same)
- * @param stepSeconds wall time of every step (rewards, policy gradient and update)
+ * @param stepSeconds wall time of every step (batch, rewards, policy gradient and update)
+ * @param rewardSeconds the part of every step's wall time until its weights were known (drawing the batch and the
+ *                      reward forward for R_i); the rest is the policy's forward, backward and the update
  * @param weightStatistics the reward weights' mean R and ESS, averaged over the steps
  */
 public record InnerTrajectory(List<InnerStep> steps, INDArray finalTheta, int clampedRewards, double[] fineTuneLoss,
-                              double learningRate, double[] stepSeconds, WeightStatistics weightStatistics) {
+                              double learningRate, double[] stepSeconds, double[] rewardSeconds,
+                              WeightStatistics weightStatistics) {
     public InnerTrajectory {
         steps = List.copyOf(steps);
     }

@@ -428,7 +428,7 @@ class HypergradientTest {
                     w.beta(), RewardWeighting.RAW));
         }).toList();
         InnerTrajectory wrong = new InnerTrajectory(rawDirectTerm, run.finalTheta(), run.clampedRewards(),
-                run.fineTuneLoss(), run.learningRate(), run.stepSeconds(), run.weightStatistics());
+                run.fineTuneLoss(), run.learningRate(), run.stepSeconds(), run.rewardSeconds(), run.weightStatistics());
         INDArray v = PreferenceLoss.evaluate(policy, run.finalTheta(), batches.nextPreferenceBatch(PAIRS), true)
                 .gradient();
         INDArray g = new Hypergradient(policy, reward, new HypergradientSettings(Mode.EXACT, 1, 0))
