@@ -67,8 +67,8 @@ public record BenchWorkload(String name, ModelShape shape, int promptTokens, int
     /** "tiny": 2 layers, d_model 128, 4 heads, d_ff 512, T 64 = 16 + 48, LoRA rank 8, B 8, D 50, B' 8. */
     public static BenchWorkload tiny() {
         return new BenchWorkload("tiny", new ModelShape(ModelShape.BYTE_VOCAB, 64, 2, 128, 4, 512, 8, 2.0), 16, 8, 50, 8,
-                1e-2, 1.0, 0.02, 50, new Reference(4.8e-3, 1.14, 50, "2026-11-26",
-                "PyTorch 1.13, float32, 2 threads, on a 2-vCPU AMD EPYC with AVX-512 (shared/docs/FACTS.md)"));
+                1e-2, 1.0, 0.02, 50, new Reference(4.8e-3, 1.14, 50, "2026-11-26", "PyTorch 1.13, float32, 2 threads, "
+                + "on a 2-vCPU AMD EPYC with AVX-512 (the team's run; docs/RESULTS.md)"));
     }
 
     /** "small": 4 layers, d_model 256, 8 heads, d_ff 1024, T 128 = 32 + 96, LoRA rank 8, B 16, D 20, B' 16. */

@@ -50,7 +50,7 @@ public final class ModelStepBenchmark {
     }
 
     public static ModelShape tinyShape() {
-        return new ModelShape(ModelShape.BYTE_VOCAB, 64, 2, 128, 4, 512, 8, 2.0);
+        return BenchWorkload.tiny().shape();
     }
 
     /** Random tokens from a fixed seed: BOS + 15 prompt tokens, 48 scored response tokens, no padding. */
@@ -117,25 +117,9 @@ public final class ModelStepBenchmark {
         Map<String, Double> kernelMs = new LinkedHashMap<>();
         profile.kernelNanos().forEach((k, v) -> kernelMs.put(k, v / 1e6 / iterations));
         long growth = Pointer.physicalBytes() - before;
-        return new Result(timings, GemmPeak.measure(1024, 10, 3), innerStepFlops(tinyShape(), 8, 48) / 1e9, kernelMs,
+        double innerStepFlops = new TransformerFlops(tinyShape()).innerStep(BenchWorkload.tiny());
+        return new Result(timings, GemmPeak.measure(1024, 10, 3), innerStepFlops / 1e9, kernelMs,
                 profile.kernelImplementation(), growth);
-    }
-
-    /** Nominal FLOPs of one inner step: matrix products only (reward forward + policy forward and backward). */
-    static double innerStepFlops(ModelShape s, int batch, int scoredPerRow) {
-        double n = (double) batch * s.context();
-        double d = s.dModel();
-        double f = s.dFf();
-        double r = s.loraRank();
-        double dense = 2 * n * (3 * d * d + d * d + 2 * d * f);
-        double lora = 2 * n * (2 * r * d + 2 * r * d);
-        double attention = 4.0 * batch * s.heads() * s.context() * s.context() * s.headDim();
-        double layerForward = dense + lora + attention;
-        double head = 2.0 * batch * scoredPerRow * d * s.vocab();
-        double forward = s.layers() * layerForward;
-        double layer0QkvInput = 2 * n * 3 * d * d;
-        double backward = forward - layer0QkvInput + s.layers() * lora + 2 * head;
-        return forward + (forward + head + backward);
     }
 
     static Timing time(String name, int iterations, int warmup, Runnable op) {
@@ -176,8 +160,8 @@ public final class ModelStepBenchmark {
         result.timings().forEach(t -> out.append(t).append('\n'));
         double innerMs = result.timings().get(result.timings().size() - 1).medianMs();
         out.append(String.format("GEMM 1024^3 float32 peak      %7.1f GFLOP/s%n", result.gemmPeakGflops()));
-        out.append(String.format("inner step: %.3f GFLOP nominal -> %.1f GFLOP/s achieved%n", result.innerStepGflop(),
-                result.innerStepGflop() / (innerMs / 1e3)));
+        out.append(String.format("inner step: %.3f GFLOP (TransformerFlops) -> %.1f GFLOP/s achieved%n",
+                result.innerStepGflop(), result.innerStepGflop() / (innerMs / 1e3)));
         double kernelTotal = result.kernelMsPerInnerStep().values().stream().mapToDouble(Double::doubleValue).sum();
         out.append(String.format("element-wise kernels per inner step: %.2f ms total%n", kernelTotal));
         result.kernelMsPerInnerStep().forEach((k, v) -> out.append(String.format("  %-20s %6.3f ms%n", k, v)));
