@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.metareward.cluster.run.Progress;
 import dev.metareward.config.DeviceSettings;
 import dev.metareward.tensors.bench.BenchWorkload;
+import dev.metareward.tensors.bench.HostCpu;
 import dev.metareward.tensors.bench.WorkloadBenchmark;
 import dev.metareward.tensors.model.transformer.ModelShape;
 import dev.metareward.tensors.pipeline.PhaseListener;
@@ -128,11 +129,12 @@ final class BenchCommand implements Callable<Integer> {
                 s.loraRank(), w.innerBatch(), w.innerSteps(), w.innerStepsOverridden()
                         ? " (overridden; MATH.md: " + w.defaultInnerSteps() + ")" : "", w.outerBatch(), w.alpha(),
                 w.beta()));
-        sb.append(String.format("ND4J %s, %d processors, OMP_WAIT_POLICY=%s, engine %s on %d thread(s); medians of %d "
-                        + "meta steps and %d inner steps after %d and %d warm-up%n", WorkloadBenchmark.backendName(),
-                Runtime.getRuntime().availableProcessors(), System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"),
-                engineLabel(r), r.cpuThreads(), r.metaStep().samples(),
-                r.innerStep().samples(), warmup, warmup * WorkloadBenchmark.INNER_STEPS_PER_REPEAT));
+        sb.append(String.format("ND4J %s, %d processors (%s), OMP_WAIT_POLICY=%s, engine %s on %d thread(s); medians "
+                        + "of %d meta steps and %d inner steps after %d and %d warm-up%n",
+                WorkloadBenchmark.backendName(), Runtime.getRuntime().availableProcessors(), HostCpu.current().label(),
+                System.getenv().getOrDefault("OMP_WAIT_POLICY", "(unset)"), engineLabel(r), r.cpuThreads(),
+                r.metaStep().samples(), r.innerStep().samples(), warmup,
+                warmup * WorkloadBenchmark.INNER_STEPS_PER_REPEAT));
         sb.append(String.format("%-22s %12s %25s %12s %14s%n", "", "ours", "min .. max", "PyTorch+",
                 "ours/PyTorch+"));
         sb.append(String.format("%-22s %10.3f s %11.3f .. %7.3f s %12s %14s%n", "meta step", r.metaStep().median(),
@@ -186,6 +188,7 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("workload", w.name());
         m.put("dtype", "float32");
+        m.put("cpu", HostCpu.current().label());
         m.put("inner_steps", w.innerSteps());
         m.put("meta_step_s", r.metaStep().median());
         m.put("inner_step_s", r.innerStep().median());

@@ -42,6 +42,9 @@ class BenchCommandTest {
         assertTrue(json.get("policy_step_gflop").asDouble() < json.get("inner_step_gflop").asDouble(), json.toString());
         assertTrue(json.get("policy_step_s").asDouble() < json.get("inner_step_s").asDouble(), json.toString());
         assertTrue(r.out().contains("reward pass") && r.out().contains("policy step"), r.out());
+        // Figures name the processor they were measured on, in the table and the JSON line alike.
+        String cpu = json.get("cpu").asText();
+        assertTrue(!cpu.isBlank() && r.out().contains("(" + cpu + ")"), cpu + " / " + r.out());
         // The quoted PyTorch figures never appear without when and where they were measured.
         String label = json.get("pytorch_reference").asText();
         assertTrue(label.contains("2026-11-26") && label.contains("AMD EPYC")
