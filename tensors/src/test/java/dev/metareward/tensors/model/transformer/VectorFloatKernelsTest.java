@@ -74,6 +74,30 @@ class VectorFloatKernelsTest {
     }
 
     @Test
+    void layerNormOfARowDoesNotDependOnTheRowsBesideIt() {
+        // The kernel takes rows in pairs (an odd last row paired with itself): every row must come out bit for bit as
+        // when it is normalised alone, on a width with a vector tail and on one without.
+        for (int d : new int[] {37, 4 * SPECIES.length()}) {
+            int rows = 5;
+            NativeBuf x = random(rows * d, 2.0);
+            NativeBuf params = random(2 * d, 1.0);
+            NativeBuf[] all = {zeros(rows * d), zeros(rows), zeros(rows * d)};
+            fast.layerNorm(x, params, 0, d, all[0], all[1], all[2], rows, d);
+            for (int r = 0; r < rows; r++) {
+                NativeBuf row = zeros(d);
+                row.copyFrom(x, (long) r * d, 0, d);
+                NativeBuf[] one = {zeros(d), zeros(1), zeros(d)};
+                fast.layerNorm(row, params, 0, d, one[0], one[1], one[2], 1, d);
+                assertEquals(one[1].get(0), all[1].get(r), 0.0, "rstd of row " + r + ", d " + d);
+                for (int c = 0; c < d; c++) {
+                    assertEquals(one[0].get(c), all[0].get((long) r * d + c), 0.0, "xhat " + r + "," + c);
+                    assertEquals(one[2].get(c), all[2].get((long) r * d + c), 0.0, "out " + r + "," + c);
+                }
+            }
+        }
+    }
+
+    @Test
     void tanhApproximationIsWithinAFewFloatUlpsEverywhere() {
         // Dense over [-12, 12] (beyond the clamp too), and tiny arguments where tanh(u) ~ u needs relative accuracy.
         double worst = worstError(VectorFloatKernels::tanh, Math::tanh, -120_000, 120_000, false);
