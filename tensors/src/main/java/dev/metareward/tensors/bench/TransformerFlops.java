@@ -11,7 +11,10 @@ import dev.metareward.tensors.model.transformer.ModelShape;
  * <p>With n = B * T rows, d = d_model, f = d_ff, r = LoRA rank, V = vocabulary and m = scored positions, per layer:
  *
  * <pre>
- * attention inputs      2 n d 3d + 8 n r d           fused QKV; LoRA: [n,d]x[d,2r] down, two [n,r]x[r,d] up
+ * attention inputs      2 n d 3d + 8 n r d           fused QKV; LoRA: [n,d]x[d,2r] down, two [n,r]x[r,d] up; in the
+ *                                                    last block of a head that reads k rows one per sample (the
+ *                                                    reward): 2 n d 2d + 2 k d^2 + 6 n r d + 2 k r d, as its queries
+ *                                                    are projected for those rows only
  * attention             4 B T^2 d                    Q K^T and P V per head (the full T x T block: the GEMM also
  *                                                    computes the masked half); per read row instead: 4 T d
  * second half           2 k d (d + 2f)               output projection and MLP on k rows: k = n, except in the
@@ -65,11 +68,15 @@ public final class TransformerFlops {
     private double forward(int sequences, LastBlock last) {
         double n = (double) sequences * shape.context();
         double d = shape.dModel();
-        double inputs = 2 * n * d * 3 * d + 8 * n * shape.loraRank() * d;
+        double r = shape.loraRank();
+        double inputs = 2 * n * d * 3 * d + 8 * n * r * d;
         double full = inputs + attention(sequences, 2) + secondHalf(n);
-        double lastAttention = last.perRowAttention() ? 4.0 * last.tailRows() * shape.context() * d
-                : attention(sequences, 2);
-        return (shape.layers() - 1) * full + inputs + lastAttention + secondHalf(last.tailRows());
+        double m = last.tailRows();
+        // Per read row, the last block's queries are projected for those rows alone (keys and values for all).
+        double lastInputs = last.perRowAttention() ? 2 * n * d * 2 * d + 2 * m * d * d + 6 * n * r * d + 2 * m * r * d
+                : inputs;
+        double lastAttention = last.perRowAttention() ? 4.0 * m * shape.context() * d : attention(sequences, 2);
+        return (shape.layers() - 1) * full + lastInputs + lastAttention + secondHalf(m);
     }
 
     private double backward(int sequences, LastBlock last) {

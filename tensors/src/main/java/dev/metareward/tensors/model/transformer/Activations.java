@@ -165,6 +165,8 @@ final class Activations {
      */
     static final class LastRows {
         final NativeBuf qkv;     // [B, 3d] the selected rows of the last block's qkv
+        final NativeBuf ln1;     // [B, d] their LayerNorm 1 output
+        final NativeBuf down;    // [B, 2r] their LoRA down-projection
         final NativeBuf probs;   // [B, H, T] attention of each selected query
         final NativeBuf attn;    // [B, d]
         final NativeBuf x;       // [B, d] residual stream entering the last block
@@ -182,6 +184,8 @@ final class Activations {
             long d = s.dModel();
             long f = s.dFf();
             qkv = NativeBuf.zeros(type, batch * 3 * d);
+            ln1 = NativeBuf.zeros(type, batch * d);
+            down = NativeBuf.zeros(type, (long) batch * 2 * s.loraRank());
             probs = NativeBuf.zeros(type, (long) batch * s.heads() * s.context());
             attn = NativeBuf.zeros(type, batch * d);
             x = NativeBuf.zeros(type, batch * d);

@@ -142,17 +142,16 @@ final class TransformerEngine {
     /**
      * Forward only, for a head that reads one row per sample ({@code rows[i]} in sample i, e.g. the last non-PAD
      * token for the value head): the blocks before the last run on every row, the last one computes its keys and
-     * values for every row but its attention, MLP and the final LayerNorm only for those rows (the rest of the last
-     * block would be computed and never read). The hidden states go to {@code a.lastRows().hidden}, row i for
-     * {@code rows[i]}. Its backward is {@link #backwardLastRows}.
+     * values for every row but its queries, attention, MLP and the final LayerNorm only for those rows (the rest of
+     * the last block would be computed and never read). The hidden states go to {@code a.lastRows().hidden}, row i
+     * for {@code rows[i]}. Its backward is {@link #backwardLastRows}.
      */
     void forwardLastRows(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al, int[] rows) {
         int d = shape.dModel();
         int last = shape.layers() - 1;
         embedAndBlocks(a, tokens, adapter, al, last);
-        attentionInputs(a, last, adapter, al);
         Activations.LastRows s = a.lastRows();
-        ops.gatherRows(a.qkv[last], rows, s.qkv, 3 * d);
+        attentionInputs(a, last, adapter, al, rows, s);
         ops.attentionRows(a.qkv[last], rows, s.qkv, s.probs, s.attn, shape.heads(), shape.context(), d);
         ops.gatherRows(a.x[last], rows, s.x, d);
         lastTail(s.x, s.attn, s.tail, s.out, s.finalHat, s.finalRstd, s.hidden, rows.length);
@@ -194,20 +193,49 @@ final class TransformerEngine {
 
     /** LayerNorm 1 of block {@code l} and the fused QKV projection (plus the LoRA of query and value) of every row. */
     private void attentionInputs(Activations a, int l, NativeBuf adapter, AdapterLayout al) {
+        attentionInputs(a, l, adapter, al, null, null);
+    }
+
+    /**
+     * LayerNorm 1 of block {@code l} and its keys and values (with the value LoRA) for every row; its queries (with
+     * the query LoRA) for every row too, or, with {@code rows}, for those rows alone, into {@code selected.qkv} (row i
+     * for {@code rows[i]}, with its keys and values). Then the queries of the other rows are left at the bias in
+     * {@code a.qkv}: nothing reads them, as their attention is not computed and the backward's query gradient is zero
+     * there. Saves the query projection of all rows but the m selected ones: 2 (n - m) d^2 FLOPs, 6% of the tiny
+     * workload's reward forward.
+     */
+    private void attentionInputs(Activations a, int l, NativeBuf adapter, AdapterLayout al, int[] rows,
+                                 Activations.LastRows selected) {
         EngineOps k = ops;
         int d = shape.dModel();
         int r = shape.loraRank();
         int n = a.rows;
+        double s = shape.loraScale();
         BaseLayout.Block w = layout.blocks[l];
         NativeBuf qkv = a.qkv[l];
+        int firstColumn = rows == null ? 0 : d;
         k.layerNorm(a.x[l], base, w.ln1Gain(), w.ln1Bias(), a.ln1Hat[l], a.ln1Rstd[l], a.ln1Out[l], n, d);
         broadcastBias(null, base, w.qkvBias(), qkv, n, 3 * d);
-        k.gemm(false, false, n, 3 * d, d, 1, a.ln1Out[l], 0, d, base, w.qkvWeight(), 3 * d, 1, qkv, 0, 3 * d);
+        k.gemm(false, false, n, 3 * d - firstColumn, d, 1, a.ln1Out[l], 0, d, base, w.qkvWeight() + firstColumn,
+                3 * d, 1, qkv, firstColumn, 3 * d);
         if (adapter != null) {
-            double s = shape.loraScale();
             k.gemm(false, true, n, 2 * r, d, 1, a.ln1Out[l], 0, d, adapter, al.loraA[l], d, 0, a.loraDown[l], 0, 2 * r);
-            k.gemm(false, true, n, d, r, s, a.loraDown[l], 0, 2 * r, adapter, al.loraBq[l], r, 1, qkv, 0, 3 * d);
+            if (rows == null) {
+                k.gemm(false, true, n, d, r, s, a.loraDown[l], 0, 2 * r, adapter, al.loraBq[l], r, 1, qkv, 0, 3 * d);
+            }
             k.gemm(false, true, n, d, r, s, a.loraDown[l], r, 2 * r, adapter, al.loraBv[l], r, 1, qkv, 2L * d, 3 * d);
+        }
+        if (rows == null) {
+            return;
+        }
+        int m = rows.length;
+        k.gatherRows(qkv, rows, selected.qkv, 3 * d);
+        k.gatherRows(a.ln1Out[l], rows, selected.ln1, d);
+        k.gemm(false, false, m, d, d, 1, selected.ln1, 0, d, base, w.qkvWeight(), 3 * d, 1, selected.qkv, 0, 3 * d);
+        if (adapter != null) {
+            k.gatherRows(a.loraDown[l], rows, selected.down, 2 * r);
+            k.gemm(false, true, m, d, r, s, selected.down, 0, 2 * r, adapter, al.loraBq[l], r, 1, selected.qkv, 0,
+                    3 * d);
         }
     }
 

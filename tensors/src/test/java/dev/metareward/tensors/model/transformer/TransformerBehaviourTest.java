@@ -6,6 +6,7 @@ import dev.metareward.tensors.model.ValueAndGradient;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,20 +24,47 @@ class TransformerBehaviourTest {
     private final INDArray phi = TinyModels.jitter(reward.initialParameters(2), 0.2, 2);
 
     /**
-     * Rewards alone run the last block for the last non-PAD rows only; with a gradient the whole last block runs.
-     * Both must give the same values, on either engine (the batch has a different lastIndex in every row).
+     * The reward runs its last block (queries, attention, MLP, final LayerNorm) for the last non-PAD row of each sample
+     * alone. Its values must be those of the full forward pass over every row followed by the value head, on either
+     * engine, with rewards alone and with a gradient (the batch has a different lastIndex in every row). Every base
+     * weight, biases included, is perturbed away from its initial value (biases start at zero), so that a part left
+     * out of the shortened pass shows.
      */
     @Test
-    void shouldGiveTheSameRewardsWhenOnlyTheLastRowsAreComputed() {
+    void shouldGiveTheRewardsOfTheFullForwardPass() {
         TokenBatch batch = TinyModels.batch(5, 8);
         double[] weights = {1, 1, 1, 1, 1};
         for (DeviceSettings.Engine engine : new DeviceSettings.Engine[] {DeviceSettings.Engine.CPU_KERNELS,
                 DeviceSettings.Engine.ND4J}) {
-            LoraReward r = TinyModels.model(DataType.DOUBLE, 13, engine).reward();
-            INDArray full = r.rewardsAndGradient(phi, batch, weights).values();
+            TransformerModel m = TinyModels.model(DataType.DOUBLE, 13, engine);
+            m.baseParameters().assign(TinyModels.jitter(m.baseParameters(), 0.05, 3));
+            LoraReward r = m.reward();
+            INDArray full = fullPassRewards(m, batch);
             double error = EngineParity.maxRelativeError(r.rewards(phi, batch), full);
-            assertTrue(error < 1e-13, engine + ": last-rows rewards differ from the full pass by " + error);
+            assertTrue(error < 1e-12, engine + ": rewards differ from the full pass by " + error);
+            error = EngineParity.maxRelativeError(r.rewardsAndGradient(phi, batch, weights).values(), full);
+            assertTrue(error < 1e-12, engine + ": rewards with a gradient differ from the full pass by " + error);
         }
+    }
+
+    /** r_i = w . h_i + b with h_i the full forward pass's final hidden state at sample i's last non-PAD row. */
+    private INDArray fullPassRewards(TransformerModel m, TokenBatch batch) {
+        TransformerEngine e = m.engine();
+        AdapterLayout layout = AdapterLayout.reward(m.shape());
+        NativeBuf phiBuf = NativeBuf.wrap(phi, DataType.DOUBLE);
+        Activations a = e.activations(batch.size());
+        e.forward(a, batch.tokens(), phiBuf, layout);
+        int d = m.shape().dModel();
+        int[] last = TargetRows.last(batch).row();
+        double[] out = new double[batch.size()];
+        for (int i = 0; i < out.length; i++) {
+            double v = phiBuf.get(layout.headBias);
+            for (int c = 0; c < d; c++) {
+                v += phiBuf.get(layout.headWeight + c) * a.hidden.get((long) last[i] * d + c);
+            }
+            out[i] = v;
+        }
+        return Nd4j.createFromArray(out);
     }
 
     @Test
