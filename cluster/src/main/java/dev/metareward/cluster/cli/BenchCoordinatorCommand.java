@@ -7,6 +7,7 @@ import dev.metareward.metrics.RejectReason;
 import dev.metareward.cluster.aeron.CoordinatorBenchmark;
 import dev.metareward.cluster.aeron.RunSecret;
 import dev.metareward.config.MetarewardConfig;
+import dev.metareward.tensors.bench.HostCpu;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
@@ -285,6 +286,7 @@ final class BenchCoordinatorCommand implements Callable<Integer> {
                         List<CoordinatorBenchmark.Result> results, Saturation saturation) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("bench", "coordinator");
+        m.put("cpu", HostCpu.current().label());
         m.put("phi_length", length);
         m.put("mode", mode);
         m.put("staleness_bound", config.training().stalenessBound());

@@ -6,6 +6,7 @@ import dev.metareward.cluster.run.OuterLossLog;
 import dev.metareward.cluster.soak.AppliedUpdates;
 import dev.metareward.config.MetarewardConfig;
 import dev.metareward.config.NodeSettings;
+import dev.metareward.tensors.bench.HostCpu;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -107,6 +108,7 @@ final class BenchScalingCommand implements Callable<Integer> {
         console.printf(Locale.ROOT, "ratio 2 / 1 worker processes: %.2f%n", ratio);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("bench", "scaling");
+        m.put("cpu", HostCpu.current().label());
         m.put("config", configOptions.file.toString());
         m.put("training_domains", config.data().trainingDomains().size());
         m.put("mode", config.training().mode().name().toLowerCase(Locale.ROOT));

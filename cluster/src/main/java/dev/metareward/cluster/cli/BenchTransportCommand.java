@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.metareward.cluster.aeron.TransportBenchmark;
 import dev.metareward.tensors.bench.BenchWorkload;
+import dev.metareward.tensors.bench.HostCpu;
 import dev.metareward.tensors.model.transformer.TransformerModel;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -140,6 +141,7 @@ final class BenchTransportCommand implements Callable<Integer> {
     private String json(List<TransportBenchmark.Result> results, TransportBenchmark.PerByteCosts costs) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("bench", "transport");
+        m.put("cpu", HostCpu.current().label());
         m.put("channel", "udp-loopback");
         m.put("term_length", termLength);
         m.put("mtu", mtu);

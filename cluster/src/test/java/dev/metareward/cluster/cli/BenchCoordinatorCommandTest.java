@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.metareward.tensors.bench.HostCpu;
 import java.util.Iterator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,6 +22,7 @@ class BenchCoordinatorCommandTest {
         String[] lines = r.out().strip().split("\n");
         JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
         assertEquals("coordinator", json.get("bench").asText());
+        assertEquals(HostCpu.current().label(), json.get("cpu").asText(), "the processor the figures are from");
         assertEquals(8321, json.get("phi_length").asLong(), "the tiny workload's reward parameters");
         for (String cost : new String[] {"validate_us", "optimizer_us", "snapshot_us", "checkpoint_us", "mac_us",
             "crc_us", "checkpoint_wall_us"}) {

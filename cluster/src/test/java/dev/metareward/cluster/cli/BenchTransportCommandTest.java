@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.metareward.tensors.bench.HostCpu;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,6 +21,7 @@ class BenchTransportCommandTest {
         String[] lines = r.out().strip().split("\n");
         JsonNode json = new ObjectMapper().readTree(lines[lines.length - 1]);
         assertEquals("transport", json.get("bench").asText());
+        assertEquals(HostCpu.current().label(), json.get("cpu").asText(), "the processor the figures are from");
         assertEquals(2, json.get("cases").size());
         JsonNode tiny = json.get("cases").get(0);
         assertEquals(8321, tiny.get("elements").asLong(), "the tiny workload's reward parameters");
