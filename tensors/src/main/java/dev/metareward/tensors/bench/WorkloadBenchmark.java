@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * Times a {@link BenchWorkload} in float32 (MATH.md "Bench workload"): the median seconds of a meta step
  * ({@link DomainMetaStep#compute}: D inner steps, loss_PL and the exact hypergradient) and of an inner step (a step of
  * an {@link InnerLoop}: batch, reward forward for R_i, policy forward and backward, theta update), with the inner
- * step's two parts timed apart: the reward pass (batch and R_i) and the policy step (the rest). The inner step's
- * tokens/s and achieved GFLOP/s ({@link TransformerFlops}), and the float32 GEMM 1024^3 peak of ND4J in the same
- * run ({@link GemmPeak}).
+ * step's two parts timed apart: the reward pass (batch and R_i) and the policy step (the rest). It also reports the
+ * inner step's tokens/s and achieved GFLOP/s ({@link TransformerFlops}), and the float32 GEMM 1024^3 peak of ND4J in
+ * the same run ({@link GemmPeak}).
  *
  * <p>Why the parts: R_i depend on phi only, which the inner loop holds fixed, so an implementation may compute them
  * for all D batches before the loop and time its inner step as the policy step alone. Comparing with another
@@ -106,8 +106,7 @@ public final class WorkloadBenchmark {
      * @param cpuThreads      row ranges (threads) per model call: 1 on the ND4J engine
      */
     public record Result(BenchWorkload workload, Timing metaStep, Timing innerStep, InnerParts innerParts,
-                         double innerStepFlops,
-                         double metaStepFlops, double gemmPeakGflops, boolean simdKernels,
+                         double innerStepFlops, double metaStepFlops, double gemmPeakGflops, boolean simdKernels,
                          DeviceSettings.Engine engine, int cpuThreads) {
 
         public double tokensPerSecond() {
@@ -196,8 +195,8 @@ public final class WorkloadBenchmark {
         InnerParts parts = InnerParts.of(timedLoop,
                 flops.policyForwardBackward(workload.innerBatch(), workload.scoredPerSequence()));
         return new Result(workload, meta, Timing.of(timedLoop.stepSeconds()), parts, flops.innerStep(workload),
-                flops.metaStep(workload), peak,
-                cpuKernels && simdKernelsAvailable(), model.computeEngine(), model.cpuThreads());
+                flops.metaStep(workload), peak, cpuKernels && simdKernelsAvailable(), model.computeEngine(),
+                model.cpuThreads());
     }
 
     /**
