@@ -27,12 +27,14 @@ import picocli.CommandLine.Spec;
         subcommands = {BenchTransportCommand.class, BenchCoordinatorCommand.class, BenchScalingCommand.class},
         description = {
             "Time a fixed workload of MATH.md (\"Bench workload\") in float32: median seconds per meta step (D inner "
-                    + "steps + exact hypergradient) and per inner step, tokens/s, achieved GFLOP/s of the inner step "
-                    + "and the float32 GEMM 1024^3 peak of ND4J in the same run, next to quoted PyTorch figures "
-                    + "(measured on another day; their date and machine are printed) where known.",
-            "The last line of the output is one JSON object with keys workload, meta_step_s, inner_step_s, "
-                    + "tokens_per_s, gflops, gemm_peak_gflops, inner_step_ratio and meta_step_ratio (ours / quoted "
-                    + "PyTorch, null without a reference), pytorch_reference (its date and machine) and more."})
+                    + "steps + exact hypergradient) and per inner step, the inner step's two parts (the reward pass "
+                    + "for R_i and the policy step), tokens/s, achieved GFLOP/s of the inner step and the float32 "
+                    + "GEMM 1024^3 peak of ND4J in the same run, on the processor it names, next to quoted PyTorch "
+                    + "figures (measured on another day; their date and machine are printed) where known.",
+            "The last line of the output is one JSON object with keys workload, cpu, meta_step_s, inner_step_s, "
+                    + "reward_pass_s, policy_step_s, tokens_per_s, gflops, gemm_peak_gflops, inner_step_ratio and "
+                    + "meta_step_ratio (ours / quoted PyTorch, null without a reference), pytorch_reference (its date "
+                    + "and machine) and more."})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--workload", paramLabel = "NAME", defaultValue = "tiny",
