@@ -35,7 +35,9 @@ import dev.metareward.tensors.model.transformer.ModelShape;
  *                + outer loss: policy forward of the 2B' chosen/rejected rows, then forward + backward again
  *                + reverse pass: 2 policy forward + backward per inner step (exact mode: every step has its
  *                  Hessian term)
- *                + one reward forward + backward over the D * B inner rows
+ *                + the reward backward of every inner batch, for its Jacobian (decision 75: the bench workloads'
+ *                  Jacobians fit the inner loop's budget; without them a reward forward over the D * B rows
+ *                  would come on top)
  * </pre>
  */
 public final class TransformerFlops {
@@ -126,7 +128,7 @@ public final class TransformerFlops {
         return rewardForward(w.innerBatch()) + policyForwardBackward(w.innerBatch(), w.scoredPerSequence());
     }
 
-    /** One meta step in exact mode: inner loop, outer loss and its gradient, reverse pass, reward backward. */
+    /** One meta step in exact mode: inner loop with reward Jacobians, outer loss and its gradient, reverse pass. */
     public double metaStep(BenchWorkload w) {
         int pairRows = 2 * w.outerBatch();
         long pairScored = (long) pairRows * w.scoredPerSequence();
@@ -134,8 +136,7 @@ public final class TransformerFlops {
                 + policyForwardBackward(pairRows, w.scoredPerSequence());
         double reverse = 2 * policyForwardBackward(w.innerBatch(), w.scoredPerSequence());
         int rewardRows = w.innerSteps() * w.innerBatch();
-        return w.innerSteps() * (innerStep(w) + reverse) + outer + rewardForward(rewardRows)
-                + rewardBackward(rewardRows);
+        return w.innerSteps() * (innerStep(w) + reverse) + outer + rewardBackward(rewardRows);
     }
 
     /** {@code products} attention GEMMs of 2 T^2 (d/h) FLOPs for every sequence and head: 2 T^2 d per sequence each. */

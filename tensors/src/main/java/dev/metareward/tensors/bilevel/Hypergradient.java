@@ -34,6 +34,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * (B backward passes) or a forward-mode product; the two forwards give all B of them at once, with an O(eps^2)
  * truncation error (about 1e-10 relative in float64).
  *
+ * <p>The last line, g, is linear in w: when the inner loop kept each batch's reward Jacobian J_t = d r / d phi
+ * ({@link InnerStep#rewardJacobian()}, taken from the same pass as R_i), g = sum_t J_t^T w_t and no reward pass runs;
+ * otherwise one weighted backward through the reward model over the kept batches, in chunks. Both give the same g
+ * (to rounding); the Jacobians save that pass's forward, which repeats the inner loop's (decision 75).
+ *
  * <p>When v is exactly zero (e.g. loss_PL saturated) every later product is zero: the passes are skipped.
  */
 public final class Hypergradient {
@@ -74,7 +79,8 @@ public final class Hypergradient {
      * @param hessianSteps steps whose Hessian term was applied
      * @param policyForwardBackwardPasses extra forward+backward passes of the policy (2 per Hessian step)
      * @param policyForwardPasses extra forward-only passes of the policy (2 per step without Hessian term)
-     * @param rewardBackwardPasses reward-model forward+backward passes for the final weighted sum
+     * @param rewardBackwardPasses reward-model forward+backward passes for the final weighted sum (0 when the steps
+     *                             kept their reward Jacobians)
      * @param adjointNorm ||v_0||, the norm of v after the whole reverse pass
      */
     public record Result(INDArray gradient, double[][] sampleWeights, int hessianSteps, int policyForwardBackwardPasses,
@@ -170,12 +176,30 @@ public final class Hypergradient {
                 blas.axpy(n, alpha / (2 * eps), hessianDifference, v); // v += alpha * H v, H v by central differences
             }
         }
-        RewardBackward backward = weightedRewardGradient(phi, steps, w);
+        RewardBackward backward = steps.stream().allMatch(step -> step.rewardJacobian() != null)
+                ? jacobianProduct(phi, steps, w) : weightedRewardGradient(phi, steps, w);
         return new Result(backward.gradient, w, hessianSteps, forwardBackward, forwardOnly, backward.passes,
                 v.norm2Number().doubleValue());
     }
 
     private record RewardBackward(INDArray gradient, int passes) {
+    }
+
+    /**
+     * grad_phi sum_{t,i} w_ti r_phi(x_ti, y_ti) = sum_t J_t^T w_t from the Jacobians the inner loop kept: no reward
+     * pass (decision 75).
+     */
+    private static RewardBackward jacobianProduct(INDArray phi, List<InnerStep> steps, double[][] w) {
+        INDArray gradient = Nd4j.zeros(phi.dataType(), 1, phi.length());
+        for (int t = 0; t < steps.size(); t++) {
+            if (allZero(w[t])) {
+                continue;
+            }
+            INDArray jacobian = steps.get(t).rewardJacobian().castTo(phi.dataType());
+            INDArray weights = Nd4j.createFromArray(w[t]).castTo(phi.dataType()).reshape(1, w[t].length);
+            Nd4j.gemm(weights, jacobian, gradient, false, false, 1.0, 1.0); // gradient += w_t^T J_t
+        }
+        return new RewardBackward(gradient.reshape(phi.length()), 0);
     }
 
     /** grad_phi sum_{t,i} w_ti r_phi(x_ti, y_ti): inner batches concatenated into chunks of at most rewardRowsPerPass. */

@@ -38,6 +38,14 @@ public final class InnerLoop {
     private final double beta;
     private final double rewardClamp;
     private final RewardWeighting weighting;
+    private final RewardModel jacobians;
+
+    /**
+     * The most memory a meta-training loop's reward Jacobians may take, D * B * |phi| numbers (counted at 8 bytes):
+     * 27 MB for the tiny bench workload, 85 MB for the small one. Above it the steps keep no Jacobian and the
+     * hypergradient's direct term runs one more reward pass over the kept batches instead (decision 75).
+     */
+    public static final long REWARD_JACOBIAN_BUDGET_BYTES = 256L << 20;
 
     /** Raw reward weights (the paper's Eq. 10). */
     public InnerLoop(PolicyModel policy, RewardModel reward, int steps, int batchSize, double learningRate,
@@ -47,6 +55,15 @@ public final class InnerLoop {
 
     public InnerLoop(PolicyModel policy, InnerReward reward, int steps, int batchSize, double learningRate,
                      double beta, double rewardClamp, RewardWeighting weighting) {
+        this(policy, reward, steps, batchSize, learningRate, beta, rewardClamp, weighting, null);
+    }
+
+    /**
+     * @param jacobians when not null, the reward model whose Jacobian d r_i / d phi each kept step also takes (with
+     *                  r_i, from the same pass) for the hypergradient; {@code reward} must then be its rewards
+     */
+    private InnerLoop(PolicyModel policy, InnerReward reward, int steps, int batchSize, double learningRate,
+                      double beta, double rewardClamp, RewardWeighting weighting, RewardModel jacobians) {
         if (steps < 0 || batchSize < 1 || !(learningRate > 0) || !(beta > 0) || !(rewardClamp > 0)) {
             throw new IllegalArgumentException("inner loop needs steps >= 0, batch >= 1, learning rate > 0, beta > 0 and "
                     + "reward clamp > 0 but got steps=" + steps + ", batch=" + batchSize + ", learning rate="
@@ -60,6 +77,7 @@ public final class InnerLoop {
         this.beta = beta;
         this.rewardClamp = rewardClamp;
         this.weighting = weighting;
+        this.jacobians = jacobians;
     }
 
     /**
@@ -67,8 +85,14 @@ public final class InnerLoop {
      * {@code inner}.
      */
     public static InnerLoop forMetaTraining(PolicyModel policy, RewardModel reward, InnerSettings inner) {
+        boolean jacobians = rewardJacobiansFit(inner.steps(), inner.batch(), reward.parameterCount());
         return new InnerLoop(policy, reward::rewards, inner.steps(), inner.batch(), inner.learningRate(), inner.beta(),
-                inner.rewardClamp(), inner.rewardWeights());
+                inner.rewardClamp(), inner.rewardWeights(), jacobians ? reward : null);
+    }
+
+    /** Whether D * B reward Jacobian rows of {@code parameters} numbers fit {@link #REWARD_JACOBIAN_BUDGET_BYTES}. */
+    static boolean rewardJacobiansFit(int steps, int batch, long parameters) {
+        return (double) steps * batch * parameters * Double.BYTES <= REWARD_JACOBIAN_BUDGET_BYTES;
     }
 
     /**
@@ -121,8 +145,16 @@ public final class InnerLoop {
         for (int t = 0; t < steps; t++) {
             long stepStart = System.nanoTime();
             TokenBatch batch = batches.nextSftBatch(batchSize);
-            RewardWeights weights = RewardWeights.of(reward.rewards(phi, batch).toDoubleVector(), beta, rewardClamp,
-                    weighting);
+            INDArray jacobian = null;
+            INDArray rewards;
+            if (keepTrajectory && jacobians != null) {
+                ValueAndGradient withJacobian = jacobians.rewardsAndJacobian(phi, batch);
+                rewards = withJacobian.values();
+                jacobian = withJacobian.gradient();
+            } else {
+                rewards = reward.rewards(phi, batch);
+            }
+            RewardWeights weights = RewardWeights.of(rewards.toDoubleVector(), beta, rewardClamp, weighting);
             rewardSeconds[t] = (System.nanoTime() - stepStart) / 1e9;
             clamped += weights.clampedCount();
             rawSum += weights.meanRaw();
@@ -130,7 +162,7 @@ public final class InnerLoop {
             ValueAndGradient step = policy.sequenceLogProbsAndGradient(theta, batch, weights.meanWeights());
             fineTuneLoss[t] = -weightedMean(step.values(), weights.weights());
             if (keepTrajectory) {
-                kept.add(new InnerStep(theta, batch, weights));
+                kept.add(new InnerStep(theta, batch, weights, jacobian));
                 theta = theta.dup();
             }
             // BLAS axpy and dot on the vectors: ND4J's mul, addi and norm2Number allocate their results and took

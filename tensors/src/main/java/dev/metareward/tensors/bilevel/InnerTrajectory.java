@@ -14,7 +14,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param learningRate alpha of the inner steps (the reverse pass must use the same)
  * @param stepSeconds wall time of every step (batch, rewards, policy gradient and update)
  * @param rewardSeconds the part of every step's wall time until its weights were known (drawing the batch and the
- *                      reward forward for R_i); the rest is the policy's forward, backward and the update
+ *                      reward forward for R_i, with the reward Jacobian when the step keeps one); the rest is the
+ *                      policy's forward, backward and the update
  * @param weightStatistics the reward weights' mean R and ESS, averaged over the steps
  */
 public record InnerTrajectory(List<InnerStep> steps, INDArray finalTheta, int clampedRewards, double[] fineTuneLoss,

@@ -198,12 +198,18 @@ class HypergradientTest {
         assertEquals(2, truncated.hessianSteps());
         assertEquals(4, truncated.policyForwardBackwardPasses());
         assertEquals(2 * (STEPS - 2), truncated.policyForwardPasses());
-        // 6 batches of 4 rows fit one reward pass of the default limit; a limit of 8 rows needs 3.
-        assertEquals(1, truncated.rewardBackwardPasses());
+        // The meta-training loop kept each batch's reward Jacobian: no reward pass at the end (decision 75).
+        assertEquals(0, truncated.rewardBackwardPasses());
+        // Without them: 6 batches of 4 rows fit one reward pass of the default limit; a limit of 8 rows needs 3.
+        InnerTrajectory plain = Trajectories.withoutRewardJacobians(trajectory);
+        Hypergradient.Result onePass = new Hypergradient(policy, reward, new HypergradientSettings(Mode.TRUNCATED, 2, 0))
+                .compute(phi, plain, v);
+        assertEquals(1, onePass.rewardBackwardPasses());
         Hypergradient.Result chunked = new Hypergradient(policy, reward, new HypergradientSettings(Mode.TRUNCATED, 2, 0), 8)
-                .compute(phi, trajectory, v);
+                .compute(phi, plain, v);
         assertEquals(3, chunked.rewardBackwardPasses());
-        assertTrue(FiniteDifferences.relativeError(truncated.gradient(), chunked.gradient()) < 1e-14);
+        assertTrue(FiniteDifferences.relativeError(onePass.gradient(), chunked.gradient()) < 1e-14);
+        assertTrue(FiniteDifferences.relativeError(truncated.gradient(), onePass.gradient()) < 1e-14);
     }
 
     /**

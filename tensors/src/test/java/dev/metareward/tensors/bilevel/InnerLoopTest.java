@@ -2,6 +2,7 @@ package dev.metareward.tensors.bilevel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -157,5 +158,17 @@ class InnerLoopTest {
             }
             assertEquals(expected, run.fineTuneLoss()[t], 1e-12);
         }
+    }
+
+    @Test
+    void shouldKeepRewardJacobiansOnlyWhileTheyFitTheBudget() {
+        // The bench workloads (tiny: D 50, B 8, |phi| 8321; small: D 20, B 16, |phi| 33025) keep them ...
+        assertTrue(InnerLoop.rewardJacobiansFit(50, 8, 8321));
+        assertTrue(InnerLoop.rewardJacobiansFit(20, 16, 33025));
+        // ... a large model's phi (D 50, B 16, 4M parameters: 25 GB at 8 bytes) does not.
+        assertFalse(InnerLoop.rewardJacobiansFit(50, 16, 4_000_000));
+        long limit = InnerLoop.REWARD_JACOBIAN_BUDGET_BYTES / Double.BYTES;
+        assertTrue(InnerLoop.rewardJacobiansFit(1, 1, limit));
+        assertFalse(InnerLoop.rewardJacobiansFit(1, 1, limit + 1));
     }
 }

@@ -1,6 +1,7 @@
 package dev.metareward.tensors.bilevel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.metareward.config.HypergradientSettings;
@@ -177,6 +178,32 @@ class TransformerHypergradientTest {
         LOG.info("transformer: distance from exact of truncated(1) {}, of first-order {}", truncatedGap, firstOrderGap);
         assertTrue(truncatedGap > 1e-3 && firstOrderGap > 1e-3, "truncated " + truncatedGap + ", first-order "
                 + firstOrderGap);
+    }
+
+    /**
+     * The direct term from the reward Jacobians the inner loop kept (decision 75) against the weighted reward backward
+     * over the kept batches: the same g, in every mode, and the Jacobian path runs no reward pass.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"exact", "truncated-2", "first-order"})
+    void shouldGiveTheSameHypergradientFromTheRewardJacobians(String name) {
+        HypergradientSettings settings = name.equals("exact") ? new HypergradientSettings(Mode.EXACT, 1, 0)
+                : name.equals("first-order") ? new HypergradientSettings(Mode.FIRST_ORDER, 1, 0)
+                : new HypergradientSettings(Mode.TRUNCATED, 2, 0);
+        InMemoryDomainBatches batches = batches();
+        InnerTrajectory run = InnerLoop.forMetaTraining(policy, reward, INNER).run(phi, batches, true);
+        assertTrue(run.steps().stream().allMatch(step -> step.rewardJacobian() != null), "no Jacobian kept");
+        INDArray v = PreferenceLoss.evaluate(policy, run.finalTheta(), batches.nextPreferenceBatch(PAIRS), true)
+                .gradient();
+        InnerTrajectory plain = Trajectories.withoutRewardJacobians(run);
+        Hypergradient hypergradient = new Hypergradient(policy, reward, settings);
+        Hypergradient.Result fromJacobians = hypergradient.compute(phi, run, v);
+        Hypergradient.Result fromBackward = hypergradient.compute(phi, plain, v);
+        assertEquals(0, fromJacobians.rewardBackwardPasses());
+        assertTrue(fromBackward.rewardBackwardPasses() > 0);
+        double error = FiniteDifferences.relativeError(fromJacobians.gradient(), fromBackward.gradient());
+        LOG.info("{}: Jacobian direct term against the weighted reward backward: relative error {}", name, error);
+        assertTrue(error < 1e-12, name + ": relative error " + error);
     }
 
     // ---------------------------------------------------------------------------------------------------------

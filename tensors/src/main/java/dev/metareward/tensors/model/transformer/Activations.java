@@ -52,6 +52,7 @@ final class Activations {
     final NativeBuf rowValues;  // [N]
     final NativeBuf headValues; // [N] value-head outputs
     final NativeBuf rowWeights; // [N] per-row weights uploaded for a head's gradient
+    final NativeBuf one;        // [1] the constant 1 (filled before each use): a GEMM operand
 
     Activations(ModelShape s, DataType type, int batch, EngineOps ops) {
         this.batch = batch;
@@ -115,6 +116,7 @@ final class Activations {
         rowValues = NativeBuf.zeros(DataType.DOUBLE, n);
         headValues = NativeBuf.zeros(type, n);
         rowWeights = NativeBuf.zeros(type, n);
+        one = NativeBuf.zeros(type, 1);
     }
 
     /** The buffers of the second half of block {@code l} (after attention) in the full pass. */

@@ -60,30 +60,49 @@ public final class LoraReward implements RewardModel {
         return run(phi, batch, weights);
     }
 
+    /**
+     * In one pass over the batch: every sample's gradient kept apart (the weighted backward with each sample's LoRA and
+     * value-head gradient sums split by sample), [B, |phi|].
+     */
+    @Override
+    public ValueAndGradient rewardsAndJacobian(INDArray phiArray, TokenBatch batch) {
+        NativeBuf phi = phi(phiArray);
+        double[] ones = new double[batch.size()];
+        java.util.Arrays.fill(ones, 1.0);
+        ValueAndGradient flat = model.perSampleRowsCall(batch, ones, layout.size, (e, rows, rowWeights, gradients) ->
+                runRange(e, phi, rows, rowWeights, gradients, layout.size));
+        return new ValueAndGradient(flat.values(), flat.gradient().reshape(batch.size(), layout.size));
+    }
+
     private ValueAndGradient run(INDArray phiArray, TokenBatch batch, double[] weights) {
+        NativeBuf phi = phi(phiArray);
+        return model.perSampleCall(batch, weights, (e, rows, rowWeights, gradients) -> runRange(e, phi, rows,
+                rowWeights, gradients, 0));
+    }
+
+    private NativeBuf phi(INDArray phiArray) {
         if (phiArray == null || phiArray.length() != layout.size) {
             throw new IllegalArgumentException("reward parameters must have " + layout.size + " entries but had "
                     + (phiArray == null ? "none" : phiArray.length()));
         }
-        NativeBuf phi = NativeBuf.wrap(phiArray, model.dataType());
-        return model.perSampleCall(batch, weights, (e, rows, rowWeights, gradients) -> runRange(e, phi, rows,
-                rowWeights, gradients));
+        return NativeBuf.wrap(phiArray, model.dataType());
     }
 
+    /** {@code sampleStride}: 0 for the weighted sum's gradient, {@code |phi|} for one gradient row per sample. */
     private TransformerModel.Part runRange(TransformerEngine e, NativeBuf phi, TokenBatch batch, double[] weights,
-                                           TransformerModel.GradientBuffers gradients) {
+                                           TransformerModel.GradientBuffers gradients, long sampleStride) {
         Activations a = e.activations(batch.size());
         int[] last = TargetRows.last(batch).row();
         NativeBuf grad = null;
         // Only the last non-PAD row of each sample is read: the last block runs for those rows alone, both ways.
         e.forwardLastRows(a, batch.tokens(), phi, layout, last);
         if (weights != null) {
-            grad = gradients.of(e, layout.size);
+            grad = gradients.of(e, sampleStride == 0 ? layout.size : batch.size() * sampleStride);
         }
         e.valueHead(a, a.lastRows().hidden, identity(last.length), phi, layout.headWeight, layout.headBias, weights,
-                grad, layout.headWeight, layout.headBias);
+                grad, layout.headWeight, layout.headBias, sampleStride);
         if (grad != null) {
-            e.backwardLastRows(a, batch.tokens(), last, phi, layout, grad);
+            e.backwardLastRows(a, batch.tokens(), last, phi, layout, grad, sampleStride);
         }
         return new TransformerModel.Part(e.headValues(a, batch.size()), grad);
     }

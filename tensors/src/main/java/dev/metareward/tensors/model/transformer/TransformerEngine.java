@@ -269,7 +269,7 @@ final class TransformerEngine {
         ops.fill(a.dx, 0, a.dx.length, 0);
         ops.layerNormBackward(a.dHidden, a.finalHat, a.finalRstd, base, layout.finalGain, a.dx, baseGrad,
                 layout.finalGain, layout.finalBias, a.rows, d);
-        blocksBackward(a, tokens, null, null, null, baseGrad, shape.layers() - 1);
+        blocksBackward(a, tokens, null, null, null, 0, baseGrad, shape.layers() - 1);
     }
 
     /**
@@ -278,9 +278,13 @@ final class TransformerEngine {
      * last block's MLP, output projection and final LayerNorm on the read rows alone, its attention from their queries
      * to the keys and values of every row, then the blocks before it on every row. Same gradient as a pass over every
      * row of the last block, with about 3/4 of its work left out.
+     *
+     * @param sampleStride 0 to sum the samples' gradients into {@code adapterGrad}; otherwise sample b's goes to its
+     *                     own slot at {@code b * sampleStride} (a Jacobian, one row per sample, when the head's weights
+     *                     are all 1)
      */
     void backwardLastRows(Activations a, int[][] tokens, int[] rows, NativeBuf adapter, AdapterLayout al,
-                          NativeBuf adapterGrad) {
+                          NativeBuf adapterGrad, long sampleStride) {
         int d = shape.dModel();
         int m = rows.length;
         int last = shape.layers() - 1;
@@ -288,7 +292,7 @@ final class TransformerEngine {
         lastTailBackward(a, s.finalHat, s.finalRstd, s.tail, s.attn, s.dx, s.dAct, s.dxn, s.dAttn, m);
         ops.attentionRowsBackward(a.qkv[last], rows, s.qkv, s.probs, s.dAttn, a.dProbs, a.dqkv, shape.heads(),
                 shape.context(), d);
-        rowsResidualBackward(a, tokens, rows, s.dx, adapter, al, adapterGrad);
+        rowsResidualBackward(a, tokens, rows, s.dx, adapter, al, adapterGrad, sampleStride);
     }
 
     /**
@@ -308,7 +312,7 @@ final class TransformerEngine {
         ops.scatterRows(c.dAttn(), rows, a.dAttn, d);
         ops.attentionBackward(a.qkv[last], a.probs[last], a.dAttn, a.dProbs, a.dqkv, a.batch, shape.heads(),
                 shape.context(), d, last > 0);
-        rowsResidualBackward(a, tokens, rows, c.dx(), adapter, al, adapterGrad);
+        rowsResidualBackward(a, tokens, rows, c.dx(), adapter, al, adapterGrad, 0);
     }
 
     /**
@@ -333,16 +337,16 @@ final class TransformerEngine {
      * alone), then the last block's attention inputs and the blocks before it.
      */
     private void rowsResidualBackward(Activations a, int[][] tokens, int[] rows, NativeBuf dx, NativeBuf adapter,
-                                      AdapterLayout al, NativeBuf adapterGrad) {
+                                      AdapterLayout al, NativeBuf adapterGrad, long sampleStride) {
         int last = shape.layers() - 1;
         ops.scatterRows(dx, rows, a.dx, shape.dModel());
-        attentionInputsBackward(a, last, adapter, al, adapterGrad, null);
-        blocksBackward(a, tokens, adapter, al, adapterGrad, null, last - 1);
+        attentionInputsBackward(a, last, adapter, al, adapterGrad, sampleStride, null);
+        blocksBackward(a, tokens, adapter, al, adapterGrad, sampleStride, null, last - 1);
     }
 
     /** Blocks {@code from} down to 0 on every row, from {@code a.dx} = the gradient leaving block {@code from}. */
     private void blocksBackward(Activations a, int[][] tokens, NativeBuf adapter, AdapterLayout al,
-                                NativeBuf adapterGrad, NativeBuf baseGrad, int from) {
+                                NativeBuf adapterGrad, long sampleStride, NativeBuf baseGrad, int from) {
         int t = shape.context();
         int d = shape.dModel();
         for (int l = from; l >= 0; l--) {
@@ -351,7 +355,7 @@ final class TransformerEngine {
             boolean needInput = l > 0 || baseGrad != null;
             ops.attentionBackward(a.qkv[l], a.probs[l], a.dAttn, a.dProbs, a.dqkv, a.batch, shape.heads(), t, d,
                     needInput);
-            attentionInputsBackward(a, l, adapter, al, adapterGrad, baseGrad);
+            attentionInputsBackward(a, l, adapter, al, adapterGrad, sampleStride, baseGrad);
         }
         if (baseGrad != null) {
             ops.embedBackward(tokens, a.dx, baseGrad, layout.tokenEmbedding, layout.positionEmbedding, shape.vocab(), t,
@@ -397,7 +401,7 @@ final class TransformerEngine {
      * {@code a.dx}.
      */
     private void attentionInputsBackward(Activations a, int l, NativeBuf adapter, AdapterLayout al,
-                                         NativeBuf adapterGrad, NativeBuf baseGrad) {
+                                         NativeBuf adapterGrad, long sampleStride, NativeBuf baseGrad) {
         EngineOps k = ops;
         int d = shape.dModel();
         int r = shape.loraRank();
@@ -408,11 +412,18 @@ final class TransformerEngine {
             double s = shape.loraScale();
             k.gemm(false, false, n, r, d, s, dqkv, 0, 3 * d, adapter, al.loraBq[l], r, 0, a.dDown, 0, 2 * r);
             k.gemm(false, false, n, r, d, s, dqkv, 2L * d, 3 * d, adapter, al.loraBv[l], r, 0, a.dDown, r, 2 * r);
-            if (adapterGrad != null) {
-                k.gemm(true, false, d, r, n, s, dqkv, 0, 3 * d, a.loraDown[l], 0, 2 * r, 1, adapterGrad, al.loraBq[l], r);
-                k.gemm(true, false, d, r, n, s, dqkv, 2L * d, 3 * d, a.loraDown[l], r, 2 * r, 1, adapterGrad,
-                        al.loraBv[l], r);
-                k.gemm(true, false, 2 * r, d, n, 1, a.dDown, 0, 2 * r, a.ln1Out[l], 0, d, 1, adapterGrad, al.loraA[l], d);
+            // Summed over every row, or per sample (its T rows) into the sample's slot.
+            int samples = adapterGrad == null ? 0 : sampleStride == 0 ? 1 : a.batch;
+            int rows = n / Math.max(1, samples);
+            for (int b = 0; b < samples; b++) {
+                long row = (long) b * rows;
+                long slot = b * sampleStride;
+                k.gemm(true, false, d, r, rows, s, dqkv, row * 3 * d, 3 * d, a.loraDown[l], row * 2 * r, 2 * r, 1,
+                        adapterGrad, slot + al.loraBq[l], r);
+                k.gemm(true, false, d, r, rows, s, dqkv, row * 3 * d + 2L * d, 3 * d, a.loraDown[l], row * 2 * r + r,
+                        2 * r, 1, adapterGrad, slot + al.loraBv[l], r);
+                k.gemm(true, false, 2 * r, d, rows, 1, a.dDown, row * 2 * r, 2 * r, a.ln1Out[l], row * d, d, 1,
+                        adapterGrad, slot + al.loraA[l], d);
             }
         }
         if (l > 0 || baseGrad != null) {
@@ -461,10 +472,11 @@ final class TransformerEngine {
      * {@code a.headValues}. When {@code grad} is not null, adds the head gradient of sum_i weights[i] * value[i] to
      * {@code grad} at ({@code gradWeightOff}, {@code gradBiasOff}) and sets {@code a.dHidden} to its gradient with
      * respect to {@code hidden} (row {@code rows[i]} of it): for {@link #backwardLastRows} with
-     * {@code hidden = a.lastRows().hidden} after {@link #forwardLastRows}.
+     * {@code hidden = a.lastRows().hidden} after {@link #forwardLastRows}. With a {@code sampleStride} above 0, sample
+     * i's part of the head gradient goes to its own slot at {@code i * sampleStride} instead of the sum.
      */
     void valueHead(Activations a, NativeBuf hidden, int[] rows, NativeBuf params, long weightOff, long biasOff,
-                   double[] weights, NativeBuf grad, long gradWeightOff, long gradBiasOff) {
+                   double[] weights, NativeBuf grad, long gradWeightOff, long gradBiasOff, long sampleStride) {
         int d = shape.dModel();
         int m = rows.length;
         ops.gatherRows(hidden, rows, a.selected, d);
@@ -472,8 +484,19 @@ final class TransformerEngine {
         ops.gemm(false, false, m, 1, d, 1, a.selected, 0, d, params, weightOff, 1, 1, a.headValues, 0, 1);
         if (grad != null) {
             ops.upload(weights, a.rowWeights);
-            ops.gemm(true, false, d, 1, m, 1, a.selected, 0, d, a.rowWeights, 0, 1, 1, grad, gradWeightOff, 1);
-            ops.addColumnSums(a.rowWeights, m, 1, grad, gradBiasOff);
+            if (sampleStride == 0) {
+                ops.gemm(true, false, d, 1, m, 1, a.selected, 0, d, a.rowWeights, 0, 1, 1, grad, gradWeightOff, 1);
+                ops.addColumnSums(a.rowWeights, m, 1, grad, gradBiasOff);
+            } else {
+                for (int i = 0; i < m; i++) {
+                    ops.gemm(true, false, d, 1, 1, 1, a.selected, (long) i * d, d, a.rowWeights, i, 1, 1, grad,
+                            i * sampleStride + gradWeightOff, 1);
+                }
+                // The bias slots form a column of stride sampleStride: [m, 1] += weights [m, 1] times 1.
+                ops.fill(a.one, 0, 1, 1.0);
+                ops.gemm(false, false, m, 1, 1, 1, a.rowWeights, 0, 1, a.one, 0, 1, 1, grad, gradBiasOff,
+                        Math.toIntExact(sampleStride));
+            }
             ops.gemm(false, false, m, d, 1, 1, a.rowWeights, 0, 1, params, weightOff, d, 0, a.dSelected, 0, d);
             ops.scatterRows(a.dSelected, rows, a.dHidden, d);
         }

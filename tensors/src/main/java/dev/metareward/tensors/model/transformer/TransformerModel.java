@@ -221,6 +221,27 @@ public final class TransformerModel {
         return new ValueAndGradient(vector(joinValues(parts)), gradient == null ? null : gradient.array);
     }
 
+    /**
+     * Like {@link #perSampleCall}, for a gradient with one row of {@code rowLength} per sample (a Jacobian,
+     * [B, rowLength]): range 0 writes its rows straight into the result, the others into their engines' scratch,
+     * copied after it, so the rows stand in sample order.
+     */
+    ValueAndGradient perSampleRowsCall(TokenBatch batch, double[] weights, long rowLength, RangeCall call) {
+        engine.validate(batch);
+        NativeBuf rows = NativeBuf.zeros(type, batch.size() * rowLength);
+        int[] starts = new int[batch.size() + 1];
+        List<Part> parts = shards.map(batch.size(), (range, e, from, to) -> {
+            starts[range] = from;
+            return call.apply(e, rowsOf(batch, from, to), weights == null ? null : Arrays.copyOfRange(weights, from, to),
+                    (owner, length) -> range == 0 ? rows : owner.scratchGradient(length));
+        });
+        for (int i = 1; i < parts.size(); i++) {
+            NativeBuf part = parts.get(i).gradient();
+            engine.ops.copy(part, 0, rows, starts[i] * rowLength, part.length);
+        }
+        return new ValueAndGradient(vector(joinValues(parts)), rows.array);
+    }
+
     /** The parts' values side by side, in range order. */
     static double[] joinValues(List<Part> parts) {
         int total = 0;

@@ -8,6 +8,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -45,6 +47,39 @@ class TransformerBehaviourTest {
             error = EngineParity.maxRelativeError(r.rewardsAndGradient(phi, batch, weights).values(), full);
             assertTrue(error < 1e-12, engine + ": rewards with a gradient differ from the full pass by " + error);
         }
+    }
+
+    /**
+     * The reward's Jacobian (one pass, each sample's gradient kept apart) against one weighted backward per sample with
+     * a one-hot weight: the same rows, on either engine and on the CPU engine split over 1-3 row ranges (an uneven
+     * split: 5 rows), with every base weight perturbed so that biases and all LoRA factors carry gradient.
+     */
+    @Test
+    void shouldGiveEachSampleItsOwnRewardGradientRow() {
+        TokenBatch batch = TinyModels.batch(5, 9);
+        List<TransformerModel> models = List.of(TinyModels.model(DataType.DOUBLE, 13, DeviceSettings.Engine.ND4J),
+                cpuModel(1), cpuModel(2), cpuModel(3));
+        for (TransformerModel m : models) {
+            m.baseParameters().assign(TinyModels.jitter(m.baseParameters(), 0.05, 3));
+            LoraReward r = m.reward();
+            ValueAndGradient jacobian = r.rewardsAndJacobian(phi, batch);
+            assertArrayEquals(new long[] {5, r.parameterCount()}, jacobian.gradient().shape());
+            String label = m.computeEngine() + " on " + m.cpuThreads() + " thread(s)";
+            assertTrue(EngineParity.maxRelativeError(jacobian.values(), r.rewards(phi, batch)) < 1e-13, label);
+            for (int i = 0; i < 5; i++) {
+                double[] oneHot = new double[5];
+                oneHot[i] = 1.0;
+                INDArray expected = r.rewardsAndGradient(phi, batch, oneHot).gradient();
+                INDArray row = jacobian.gradient().getRow(i).reshape(expected.shape());
+                double error = EngineParity.maxRelativeError(row, expected);
+                assertTrue(error < 1e-12, label + ": row " + i + " differs from its own backward by " + error);
+            }
+        }
+    }
+
+    private static TransformerModel cpuModel(int threads) {
+        return TransformerModel.create(TinyModels.SHAPE, DataType.DOUBLE, 0.3, 13, DeviceSettings.Engine.CPU_KERNELS,
+                threads);
     }
 
     /** r_i = w . h_i + b with h_i the full forward pass's final hidden state at sample i's last non-PAD row. */
