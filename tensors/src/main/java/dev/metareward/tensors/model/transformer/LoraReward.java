@@ -5,6 +5,7 @@ import dev.metareward.tensors.model.RewardModel;
 import dev.metareward.tensors.model.ValueAndGradient;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -68,7 +69,7 @@ public final class LoraReward implements RewardModel {
     public ValueAndGradient rewardsAndJacobian(INDArray phiArray, TokenBatch batch) {
         NativeBuf phi = phi(phiArray);
         double[] ones = new double[batch.size()];
-        java.util.Arrays.fill(ones, 1.0);
+        Arrays.fill(ones, 1.0);
         ValueAndGradient flat = model.perSampleRowsCall(batch, ones, layout.size, (e, rows, rowWeights, gradients) ->
                 runRange(e, phi, rows, rowWeights, gradients, layout.size));
         return new ValueAndGradient(flat.values(), flat.gradient().reshape(batch.size(), layout.size));
@@ -99,19 +100,11 @@ public final class LoraReward implements RewardModel {
         if (weights != null) {
             grad = gradients.of(e, sampleStride == 0 ? layout.size : batch.size() * sampleStride);
         }
-        e.valueHead(a, a.lastRows().hidden, identity(last.length), phi, layout.headWeight, layout.headBias, weights,
+        e.valueHead(a, a.lastRows().hidden, TargetRows.identity(last.length), phi, layout.headWeight, layout.headBias, weights,
                 grad, layout.headWeight, layout.headBias, sampleStride);
         if (grad != null) {
             e.backwardLastRows(a, batch.tokens(), last, phi, layout, grad, sampleStride);
         }
         return new TransformerModel.Part(e.headValues(a, batch.size()), grad);
-    }
-
-    private static int[] identity(int n) {
-        int[] rows = new int[n];
-        for (int i = 0; i < n; i++) {
-            rows[i] = i;
-        }
-        return rows;
     }
 }

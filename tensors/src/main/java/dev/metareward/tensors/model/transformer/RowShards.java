@@ -12,6 +12,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Data parallelism over the rows of a batch on the CPU engine: a model call is split into contiguous row ranges, one
@@ -122,10 +123,7 @@ final class RowShards {
         }
         for (FutureTask<R> task : tasks) {
             task.run(); // a no-op when a helper has started it: then get() waits for the helper
-            long pollUntil = System.nanoTime() + POLL_NANOS;
-            while (!task.isDone() && System.nanoTime() < pollUntil) {
-                Thread.yield();
-            }
+            pollBriefly(() -> task.isDone() ? task : null);
             try {
                 parts.add(awaitUninterruptibly(task));
             } catch (ExecutionException e) {
@@ -145,25 +143,26 @@ final class RowShards {
 
         @Override
         public Runnable take() throws InterruptedException {
-            Runnable task = pollBriefly();
+            Runnable task = pollBriefly(this::poll);
             return task != null ? task : super.take();
         }
 
         @Override
         public Runnable poll(long timeout, TimeUnit unit) throws InterruptedException {
-            Runnable task = pollBriefly();
+            Runnable task = pollBriefly(this::poll);
             return task != null ? task : super.poll(timeout, unit);
         }
+    }
 
-        private Runnable pollBriefly() {
-            long until = System.nanoTime() + POLL_NANOS;
-            while (true) {
-                Runnable task = poll();
-                if (task != null || System.nanoTime() >= until) {
-                    return task;
-                }
-                Thread.yield();
+    /** Tries {@code attempt} until it gives a result or {@link #POLL_NANOS} have passed, yielding in between. */
+    private static <T> T pollBriefly(Supplier<T> attempt) {
+        long until = System.nanoTime() + POLL_NANOS;
+        while (true) {
+            T result = attempt.get();
+            if (result != null || System.nanoTime() >= until) {
+                return result;
             }
+            Thread.yield();
         }
     }
 

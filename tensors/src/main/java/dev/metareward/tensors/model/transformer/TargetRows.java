@@ -14,11 +14,16 @@ record TargetRows(int[] row, int[] target, int[] sample) {
 
     /** The same targets read from rows 0..count-1, in order: after {@link TransformerEngine#forwardRows} on {@link #row}. */
     TargetRows compacted() {
-        int[] identity = new int[row.length];
-        for (int i = 0; i < identity.length; i++) {
-            identity[i] = i;
+        return new TargetRows(identity(row.length), target, sample);
+    }
+
+    /** 0, 1, ..., n - 1: the rows of a compacted selection. */
+    static int[] identity(int n) {
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = i;
         }
-        return new TargetRows(identity, target, sample);
+        return rows;
     }
 
     /** Rows that predict a scored token (response tokens and EOS): the terms of F_i = log pi(y_i | x_i). */

@@ -413,9 +413,9 @@ final class TransformerEngine {
             k.gemm(false, false, n, r, d, s, dqkv, 0, 3 * d, adapter, al.loraBq[l], r, 0, a.dDown, 0, 2 * r);
             k.gemm(false, false, n, r, d, s, dqkv, 2L * d, 3 * d, adapter, al.loraBv[l], r, 0, a.dDown, r, 2 * r);
             // Summed over every row, or per sample (its T rows) into the sample's slot.
-            int samples = adapterGrad == null ? 0 : sampleStride == 0 ? 1 : a.batch;
-            int rows = n / Math.max(1, samples);
-            for (int b = 0; b < samples; b++) {
+            int slots = adapterGrad == null ? 0 : sampleStride == 0 ? 1 : a.batch;
+            int rows = sampleStride == 0 ? n : shape.context();
+            for (int b = 0; b < slots; b++) {
                 long row = (long) b * rows;
                 long slot = b * sampleStride;
                 k.gemm(true, false, d, r, rows, s, dqkv, row * 3 * d, 3 * d, a.loraDown[l], row * 2 * r, 2 * r, 1,

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.LongFunction;
 
 /**
  * The frozen decoder-only transformer base shared by the policy and the reward model: token embedding + learned
@@ -213,10 +214,7 @@ public final class TransformerModel {
      * scratch, so a call allocates one gradient however many ranges it has).
      */
     ValueAndGradient perSampleCall(TokenBatch batch, double[] weights, RangeCall call) {
-        engine.validate(batch);
-        List<Part> parts = shards.map(batch.size(), (range, e, from, to) -> call.apply(e, rowsOf(batch, from, to),
-                weights == null ? null : Arrays.copyOfRange(weights, from, to),
-                (owner, length) -> range == 0 ? NativeBuf.zeros(type, length) : owner.scratchGradient(length)));
+        List<Part> parts = ranges(batch, weights, call, length -> NativeBuf.zeros(type, length));
         NativeBuf gradient = sumGradients(parts);
         return new ValueAndGradient(vector(joinValues(parts)), gradient == null ? null : gradient.array);
     }
@@ -227,19 +225,27 @@ public final class TransformerModel {
      * copied after it, so the rows stand in sample order.
      */
     ValueAndGradient perSampleRowsCall(TokenBatch batch, double[] weights, long rowLength, RangeCall call) {
-        engine.validate(batch);
         NativeBuf rows = NativeBuf.zeros(type, batch.size() * rowLength);
-        int[] starts = new int[batch.size() + 1];
-        List<Part> parts = shards.map(batch.size(), (range, e, from, to) -> {
-            starts[range] = from;
-            return call.apply(e, rowsOf(batch, from, to), weights == null ? null : Arrays.copyOfRange(weights, from, to),
-                    (owner, length) -> range == 0 ? rows : owner.scratchGradient(length));
-        });
+        List<Part> parts = ranges(batch, weights, call, length -> rows);
+        long next = parts.get(0).values().length * rowLength;
         for (int i = 1; i < parts.size(); i++) {
             NativeBuf part = parts.get(i).gradient();
-            engine.ops.copy(part, 0, rows, starts[i] * rowLength, part.length);
+            engine.ops.copy(part, 0, rows, next, part.length);
+            next += part.length;
         }
         return new ValueAndGradient(vector(joinValues(parts)), rows.array);
+    }
+
+    /**
+     * Validates {@code batch} and runs {@code call} on its row ranges, each with its slice of {@code weights}; range
+     * 0's gradient buffer comes from {@code firstGradient}, the others' are their engines' scratch.
+     */
+    private List<Part> ranges(TokenBatch batch, double[] weights, RangeCall call,
+                              LongFunction<NativeBuf> firstGradient) {
+        engine.validate(batch);
+        return shards.map(batch.size(), (range, e, from, to) -> call.apply(e, rowsOf(batch, from, to),
+                weights == null ? null : Arrays.copyOfRange(weights, from, to),
+                (owner, length) -> range == 0 ? firstGradient.apply(length) : owner.scratchGradient(length)));
     }
 
     /** The parts' values side by side, in range order. */
